@@ -1,0 +1,1 @@
+namespace MeshLlm; internal static class Placeholder { }

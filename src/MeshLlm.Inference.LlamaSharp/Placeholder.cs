@@ -1,0 +1,1 @@
+namespace MeshLlm.Inference.LlamaSharp; internal static class Placeholder { }
