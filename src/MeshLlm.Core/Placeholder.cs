@@ -1,1 +1,0 @@
-namespace MeshLlm; internal static class Placeholder { }

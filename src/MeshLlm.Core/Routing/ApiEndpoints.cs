@@ -1,0 +1,50 @@
+using MeshLlm.Inference;
+using MeshLlm.Inference.OpenAi;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace MeshLlm.Routing;
+
+/// <summary>Maps the public API: what the proxy answers itself and what it forwards.</summary>
+public static class ApiEndpoints
+{
+    public static IEndpointRouteBuilder MapMeshApi(this IEndpointRouteBuilder endpoints)
+    {
+        var proxy = endpoints.ServiceProvider.GetRequiredService<ApiProxy>();
+        var state = endpoints.ServiceProvider.GetRequiredService<ServingState>();
+        endpoints.MapPost("/v1/chat/completions", proxy.ForwardAsync);
+        endpoints.MapPost("/v1/completions", proxy.ForwardAsync);
+        endpoints.MapGet("/v1/models", context => WriteModelsAsync(context, state));
+        endpoints.MapGet("/health", context => WriteHealthAsync(context, state));
+        endpoints.MapFallback(context => OpenAiError.NotFound(context.Request.Path).WriteAsync(context.Response, context.RequestAborted));
+        return endpoints;
+    }
+
+    private static Task WriteModelsAsync(HttpContext context, ServingState state)
+    {
+        context.Response.Headers.AccessControlAllowOrigin = "*";
+        var data = state.Models.Where(m => m.Status == ServingStatus.Ready).Select(m => new
+        {
+            id = m.Name,
+            @object = "model",
+            created = 0,
+            owned_by = "mesh-llm",
+            mesh = new { nodes = 1, context_length = m.ContextLength, size_bytes = m.SizeBytes, backend = m.Backend },
+        });
+        return context.Response.WriteAsJsonAsync(new { @object = "list", data }, context.RequestAborted);
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, ServingState state)
+    {
+        var models = state.Models;
+        var ready = models.Length > 0 && models.All(m => m.Status == ServingStatus.Ready);
+        context.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        return context.Response.WriteAsJsonAsync(new
+        {
+            status = ready ? "ok" : models.Any(m => m.Status == ServingStatus.Failed) ? "failed" : "loading",
+            models = models.Select(m => new { name = m.Name, status = m.Status.ToString().ToLowerInvariant() }),
+        }, context.RequestAborted);
+    }
+}

@@ -1,0 +1,25 @@
+namespace MeshLlm.Routing;
+
+/// <summary>The API proxy on 127.0.0.1. Bound from <c>Routing</c> (<c>MESHLLM__ROUTING__*</c>).</summary>
+public sealed class RoutingOptions
+{
+    public const string Section = "Routing";
+
+    /// <summary>API port on 127.0.0.1. Default 9337; 0 picks a free port (logged at start).</summary>
+    public int Port { get; set; } = 9337;
+
+    /// <summary>Largest request body accepted, in bytes. Default 8 MiB.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 8 << 20;
+
+    /// <summary><c>Retry-After</c> seconds sent while a model loads. Default 5.</summary>
+    public int LoadingRetryAfterSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// Longest silence from a model server before the proxy gives up on a request; resets on every byte, so
+    /// long streams are fine. Non-streamed answers send nothing until done, hence the generous default of 10 minutes.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long to wait for a connection to a model server. Default 5 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}

@@ -1,1 +1,0 @@
-namespace MeshLlm.Inference.LlamaSharp; internal static class Placeholder { }

@@ -1,0 +1,85 @@
+using System.CommandLine;
+
+namespace MeshLlm.Commands;
+
+/// <summary>The serve options of the root command, each mapped to its configuration key.</summary>
+internal static class ServeOptions
+{
+    public static readonly Option<string?> Model = new("--model", "-m")
+    {
+        Description = "GGUF model file to serve. Its name in the API is the file name without .gguf.",
+        HelpName = "PATH",
+    };
+
+    public static readonly Option<int?> Port = new("--port")
+    {
+        Description = "Port of the OpenAI-compatible API on 127.0.0.1 [default: 9337; 0 picks a free port].",
+    };
+
+    public static readonly Option<string?> Backend = new("--backend")
+    {
+        Description = "Inference engine: auto (llama.cpp when found, else embedded) or embedded [default: auto].",
+        HelpName = "auto|embedded",
+    };
+
+    public static readonly Option<int?> Threads = new("--threads", "-t")
+    {
+        Description = "CPU threads for inference [default: all cores].",
+    };
+
+    public static readonly Option<int?> ContextSize = new("--ctx-size", "-c")
+    {
+        Description = "Context tokens per request [default: the model's training context, at most 4096].",
+    };
+
+    public static readonly Option<int?> Parallel = new("--parallel", "-np")
+    {
+        Description = "Requests decoded at once; more wait their turn in order [default: 4].",
+    };
+
+    public static readonly Option<string> LogLevel = new("--log-level")
+    {
+        Description = "Log detail on stderr: trace, debug, info, warning or error.",
+        DefaultValueFactory = _ => "info",
+    };
+
+    public static readonly Option<string> LogFormat = new("--log-format")
+    {
+        Description = "Log format on stderr: text, or json (one JSON object per line, for tools).",
+        DefaultValueFactory = _ => "text",
+    };
+
+    static ServeOptions()
+    {
+        Backend.AcceptOnlyFromAmong("auto", "embedded");
+        LogLevel.AcceptOnlyFromAmong("trace", "debug", "info", "warning", "error");
+        LogFormat.AcceptOnlyFromAmong("text", "json");
+        Port.Validators.Add(r => { if (r.GetValue(Port) is < 0 or > 65535) r.AddError("--port must be between 0 and 65535."); });
+        Threads.Validators.Add(r => { if (r.GetValue(Threads) is < 1) r.AddError("--threads must be at least 1."); });
+        ContextSize.Validators.Add(r => { if (r.GetValue(ContextSize) is < 64) r.AddError("--ctx-size must be at least 64 tokens."); });
+        Parallel.Validators.Add(r => { if (r.GetValue(Parallel) is < 1 or > 64) r.AddError("--parallel must be between 1 and 64."); });
+    }
+
+    public static IEnumerable<Option> All => [Model, Port, Backend, Threads, ContextSize, Parallel, LogLevel, LogFormat];
+
+    /// <summary>Flags the user set, as configuration keys: the highest-precedence configuration source.</summary>
+    public static Dictionary<string, string?> ToConfiguration(ParseResult result)
+    {
+        var values = new Dictionary<string, string?>();
+        void Set<T>(Option<T> option, string key)
+        {
+            if (result.GetResult(option) is { Implicit: false } && result.GetValue(option) is { } value)
+            {
+                values[key] = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        Set(Model, "Inference:ModelPath");
+        Set(Port, "Routing:Port");
+        Set(Backend, "Inference:Backend");
+        Set(Threads, "Inference:Threads");
+        Set(ContextSize, "Inference:ContextSize");
+        Set(Parallel, "Inference:Parallel");
+        return values;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using MeshLlm.Console;
+using MeshLlm.Inference;
+using MeshLlm.Inference.LlamaSharp;
+using MeshLlm.Routing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MeshLlm.Hosting;
+
+/// <summary>Composition root of a serving node.</summary>
+/// <remarks>
+/// Configuration precedence, lowest first: defaults in the options classes, <c>$MESH_LLM_HOME/config.json</c>,
+/// environment variables <c>MESHLLM__SECTION__KEY</c>, then command-line flags (<see cref="Commands.ServeOptions"/>).
+/// </remarks>
+internal static partial class ServeHost
+{
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> cli, LoggingSettings logging, IConsoleUi ui)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "mesh-llm" });
+        builder.Configuration
+            .AddJsonFile(Path.Combine(MeshHome.Path, "config.json"), optional: true, reloadOnChange: false)
+            .AddEnvironmentVariables("MESHLLM__")
+            .AddInMemoryCollection(cli);
+        logging.Apply(builder.Logging);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(ui);
+        services.AddSingleton<ServingState>();
+        services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.Section)
+            .Validate(o => o.Parallel is >= 1 and <= 64, "Inference:Parallel must be between 1 and 64.")
+            .Validate(o => o.Threads >= 1, "Inference:Threads must be at least 1.")
+            .Validate(o => o.ContextSize == 0 || o.ContextSize >= 64, "Inference:ContextSize must be 0 (automatic) or at least 64.")
+            .Validate(o => o.Backend is "auto" or "embedded", "Inference:Backend must be auto or embedded.");
+        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section)
+            .Validate(o => o.Port is >= 0 and <= 65535, "Routing:Port must be between 0 and 65535.")
+            .Validate(o => o.MaxRequestBodyBytes > 0, "Routing:MaxRequestBodyBytes must be positive.");
+        services.AddEmbeddedBackend();
+        services.AddSingleton<BackendService>();
+        services.AddHostedService(sp => sp.GetRequiredService<BackendService>());
+        services.AddHostedService<ReadyAnnouncer>();
+        services.AddHttpForwarder();
+        services.AddSingleton<ApiProxy>();
+        services.AddRoutingCore();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+
+        var routing = builder.Configuration.GetSection(RoutingOptions.Section).Get<RoutingOptions>() ?? new RoutingOptions();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(o =>
+        {
+            o.Listen(IPAddress.Loopback, routing.Port);
+            o.Limits.MaxRequestBodySize = routing.MaxRequestBodyBytes;
+            o.AddServerHeader = false;
+        });
+
+        var app = builder.Build();
+        app.MapMeshApi();
+        return app;
+    }
+
+    /// <summary>Tells the user and the log where the API listens (the port is real even with --port 0).</summary>
+    public static void AnnounceListening(WebApplication app, IConsoleUi ui)
+    {
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("MeshLlm.Hosting");
+        LogApiListening(logger, address);
+        ui.Info($"API: {address}/v1  (OpenAI-compatible; Ctrl-C to stop)");
+    }
+
+    [LoggerMessage(EventId = 8500, Level = LogLevel.Information, Message = "API listening on {Url}")]
+    private static partial void LogApiListening(ILogger logger, string url);
+}

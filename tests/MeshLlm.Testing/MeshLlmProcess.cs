@@ -1,0 +1,178 @@
+using System.Diagnostics;
+
+namespace MeshLlm.Testing;
+
+/// <summary>
+/// The real <c>mesh-llm</c> executable as a child process with its own home, JSON logs on stderr, and
+/// waits on log events (never on sleeps).
+/// </summary>
+public sealed class MeshLlmProcess : IAsyncDisposable
+{
+    /// <summary>Long timeout for things that must happen.</summary>
+    public static readonly TimeSpan TimeoutLong = TimeSpan.FromSeconds(60);
+
+    private readonly Process _process;
+    private readonly List<string> _stdout = [];
+    private readonly List<string> _stderr = [];
+    private readonly List<LogEvent> _events = [];
+    private readonly Lock _lock = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private MeshLlmProcess(Process process, string home)
+    {
+        _process = process;
+        Home = home;
+    }
+
+    public string Home { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public string Stdout { get { lock (_lock) return string.Join('\n', _stdout); } }
+
+    public string Stderr { get { lock (_lock) return string.Join('\n', _stderr); } }
+
+    /// <summary>Starts mesh-llm with the given arguments plus <c>--log-format json</c>.</summary>
+    public static MeshLlmProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? home = null)
+    {
+        home ??= Directory.CreateTempSubdirectory("mesh-llm-home-").FullName;
+        var info = new ProcessStartInfo(RepoPaths.Executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args.Append("--log-format").Append("json"))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["MESH_LLM_HOME"] = home;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var result = new MeshLlmProcess(process, home);
+        process.OutputDataReceived += (_, e) => result.OnLine(e.Data, stderr: false);
+        process.ErrorDataReceived += (_, e) => result.OnLine(e.Data, stderr: true);
+        process.Exited += (_, _) => result.Signal();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return result;
+    }
+
+    /// <summary>Waits for a log event; fails with the process output if it exits or the time runs out.</summary>
+    public async Task<LogEvent> WaitForEventAsync(int eventId, TimeSpan? timeout = null, Func<LogEvent, bool>? match = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeoutLong);
+        while (true)
+        {
+            Task changed;
+            lock (_lock)
+            {
+                var found = _events.FirstOrDefault(e => e.EventId == eventId && (match?.Invoke(e) ?? true));
+                if (found is not null)
+                {
+                    return found;
+                }
+
+                changed = _changed.Task;
+            }
+
+            if (_process.HasExited)
+            {
+                await _process.WaitForExitAsync(CancellationToken.None);
+                throw new InvalidOperationException(
+                    $"mesh-llm exited ({_process.ExitCode}) before log event {eventId}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+            }
+
+            try
+            {
+                await changed.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"No log event {eventId} within {timeout ?? TimeoutLong}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+            }
+        }
+    }
+
+    /// <summary>The API's base address, from the "API listening" event.</summary>
+    public async Task<Uri> WaitForApiAsync() => new((await WaitForEventAsync(8500)).Get("Url")! + "/");
+
+    /// <summary>Waits until the model is ready and returns the engine's own endpoint.</summary>
+    public async Task<Uri> WaitForReadyAsync() => new((await WaitForEventAsync(5001)).Get("Endpoint")!);
+
+    /// <summary>Waits for the process to exit and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeoutLong);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"mesh-llm did not exit within {timeout ?? TimeoutLong}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    public void Signal(int signal) => PosixSignal.Send(_process.Id, signal);
+
+    private void OnLine(string? line, bool stderr)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            (stderr ? _stderr : _stdout).Add(line);
+            if (stderr && LogEvent.TryParse(line) is { } e)
+            {
+                _events.Add(e);
+            }
+        }
+
+        Signal();
+    }
+
+    private void Signal()
+    {
+        TaskCompletionSource previous;
+        lock (_lock)
+        {
+            previous = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        previous.TrySetResult();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync(CancellationToken.None);
+        }
+
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(Home, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
