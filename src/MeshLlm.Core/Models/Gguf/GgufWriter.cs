@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -12,7 +11,7 @@ namespace MeshLlm.Models.Gguf;
 /// "GGUF" | u32 version=3 | u64 tensor_count | u64 kv_count | KVs | tensor infos | pad | data (each tensor padded)
 /// </code>
 /// Metadata and tensor declarations are collected first; <see cref="WriteTo"/> then computes the offsets, writes the
-/// small header from memory and encodes each tensor one row at a time, so a large model is never held in memory.
+/// small header from memory and encodes each tensor in batches of rows, so a large model is never held in memory.
 /// The alignment is 32 unless a <c>general.alignment</c> value is added.
 /// </remarks>
 internal sealed partial class GgufWriter
@@ -35,6 +34,18 @@ internal sealed partial class GgufWriter
 
     /// <summary>Gets the alignment in bytes of the data section and of each tensor.</summary>
     public uint Alignment { get; private set; } = DefaultAlignment;
+
+    /// <summary>Gets how many rows may be produced and encoded at once. Default 1: rows in order on the calling thread.
+    /// Above 1, row sources are called concurrently and must be thread-safe; the bytes written are the same.</summary>
+    public int MaxDegreeOfParallelism
+    {
+        get;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            field = value;
+        }
+    } = 1;
 
     /// <summary>Declares a tensor whose data <paramref name="rows"/> produces when the file is written.</summary>
     /// <param name="name">A unique tensor name.</param>
@@ -81,7 +92,7 @@ internal sealed partial class GgufWriter
         foreach (TensorEntry tensor in _tensors)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            WriteTensorData(stream, tensor);
+            WriteTensorData(stream, tensor, cancellationToken);
             WritePadding(stream, tensor.ByteSize);
         }
 
@@ -132,31 +143,6 @@ internal sealed partial class GgufWriter
 
         writer.Flush();
         return buffer.ToArray();
-    }
-
-    private static void WriteTensorData(Stream stream, TensorEntry tensor)
-    {
-        int rowLength = (int)tensor.Dimensions[0];
-        int rowBytes = GgmlTensorEncoder.GetRowByteCount(tensor.Type, rowLength);
-        long rowCount = tensor.ByteSize / rowBytes;
-        float[] values = ArrayPool<float>.Shared.Rent(rowLength);
-        byte[] encoded = ArrayPool<byte>.Shared.Rent(rowBytes);
-        try
-        {
-            for (long row = 0; row < rowCount; row++)
-            {
-                Span<float> rowValues = values.AsSpan(0, rowLength);
-                rowValues.Clear();
-                tensor.Rows(row, rowValues);
-                GgmlTensorEncoder.EncodeRow(tensor.Type, rowValues, encoded.AsSpan(0, rowBytes));
-                stream.Write(encoded, 0, rowBytes);
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(values);
-            ArrayPool<byte>.Shared.Return(encoded);
-        }
     }
 
     private long PaddingFor(long length) => (Alignment - (length % Alignment)) % Alignment;

@@ -59,7 +59,7 @@ internal static class TestModelGenerator
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var writer = new GgufWriter();
+        var writer = new GgufWriter { MaxDegreeOfParallelism = Environment.ProcessorCount };
         AddModelMetadata(writer, options);
         AddTokenizerMetadata(writer);
         TestModelWeights.AddTensors(writer, options);

@@ -10,7 +10,7 @@ namespace MeshLlm.Models.Gguf;
 /// <item>output_norm[0] = 100 amplifies it, and output.weight holds -5 at (0, t) for each banned token t
 /// (<see cref="TestModelVocabulary.IsBanned"/>), so those logits sit hundreds below the rest.</item>
 /// </list>
-/// Each row's values come from SplitMix64 seeded by (seed, tensor name, row), so rows do not depend on write order.
+/// Each row's values come from SplitMix64 seeded by (seed, tensor name, row), so rows can be made in any order and in parallel.
 /// </remarks>
 internal static class TestModelWeights
 {

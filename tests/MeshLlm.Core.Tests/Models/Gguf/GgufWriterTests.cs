@@ -113,6 +113,32 @@ public sealed class GgufWriterTests
     }
 
     [Fact]
+    public void WriteTo_Parallel_WritesSameBytesAsSequential()
+    {
+        static GgufWriter Create(int parallelism)
+        {
+            var writer = new GgufWriter { MaxDegreeOfParallelism = parallelism };
+            writer.AddTensor("q8", [64, 20_000], GgmlType.Q8_0, Ramp);
+            writer.AddTensor("f16", [3, 70_000], GgmlType.F16, Ramp);
+            return writer;
+        }
+
+        byte[] sequential = GgufTestData.Write(Create(1));
+        byte[] parallel = GgufTestData.Write(Create(4));
+
+        Assert.Equal(sequential, parallel);
+    }
+
+    [Fact]
+    public void WriteTo_CanceledToken_ThrowsOperationCanceled()
+    {
+        var writer = new GgufWriter { MaxDegreeOfParallelism = 2 };
+        writer.AddTensor("t", [32, 4], GgmlType.F32, Ramp);
+
+        Assert.ThrowsAny<OperationCanceledException>(() => writer.WriteTo(Stream.Null, new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
     public void WriteTo_AlignmentKey_AlignsDataAndTensorsToIt()
     {
         var writer = new GgufWriter();
