@@ -14,6 +14,7 @@ internal static class ServeOptions
     public static readonly Option<int?> Port = new("--port")
     {
         Description = "Port of the OpenAI-compatible API on 127.0.0.1 [default: 9337; 0 picks a free port].",
+        HelpName = "N",
     };
 
     public static readonly Option<string?> Backend = new("--backend")
@@ -25,16 +26,19 @@ internal static class ServeOptions
     public static readonly Option<int?> Threads = new("--threads", "-t")
     {
         Description = "CPU threads for inference [default: all cores].",
+        HelpName = "N",
     };
 
     public static readonly Option<int?> ContextSize = new("--ctx-size", "-c")
     {
         Description = "Context tokens per request [default: the model's training context, at most 4096].",
+        HelpName = "TOKENS",
     };
 
     public static readonly Option<int?> Parallel = new("--parallel", "-np")
     {
         Description = "Requests decoded at once; more wait their turn in order [default: 4].",
+        HelpName = "N",
     };
 
     public static readonly Option<string> LogLevel = new("--log-level")

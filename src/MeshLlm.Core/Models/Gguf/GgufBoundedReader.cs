@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -8,7 +9,8 @@ namespace MeshLlm.Models.Gguf;
 /// <summary>Reads little-endian GGUF values from a seekable stream, checking every length and count against the bytes left.</summary>
 /// <remarks>
 /// Hostile input must fail fast: before anything is allocated, the count it claims is multiplied by the least number
-/// of bytes each item takes and compared with what remains of the file, so no allocation exceeds the file size.
+/// of bytes each item takes and compared with what remains of the file, so no array is larger than the file and what
+/// is allocated grows with the bytes actually present, never with the counts claimed.
 /// Every failure is an <see cref="InvalidDataException"/> that names the file, the item and the offset.
 /// </remarks>
 internal sealed class GgufBoundedReader
@@ -134,7 +136,7 @@ internal sealed class GgufBoundedReader
             GgufValueType.UInt32 => ReadFixedArray<uint>(count, what),
             GgufValueType.Int32 => ReadFixedArray<int>(count, what),
             GgufValueType.Float32 => ReadFixedArray<float>(count, what),
-            GgufValueType.Bool => Array.ConvertAll(ReadFixedArray<byte>(count, what), b => b != 0),
+            GgufValueType.Bool => ReadBoolArray(count, what),
             GgufValueType.UInt64 => ReadFixedArray<ulong>(count, what),
             GgufValueType.Int64 => ReadFixedArray<long>(count, what),
             GgufValueType.Float64 => ReadFixedArray<double>(count, what),
@@ -147,7 +149,12 @@ internal sealed class GgufBoundedReader
     private T[] ReadFixedArray<T>(ulong count, string what)
         where T : unmanaged
     {
-        RequireItems(count, Marshal.SizeOf<T>(), what);
+        RequireItems(count, Unsafe.SizeOf<T>(), what);
+        if (count == 0)
+        {
+            return [];
+        }
+
         var values = new T[count];
 
         // GGUF is little-endian, as is every platform .NET 10 runs on, so the bytes are the values.
@@ -160,10 +167,24 @@ internal sealed class GgufBoundedReader
         return values;
     }
 
+    private bool[] ReadBoolArray(ulong count, string what)
+    {
+        bool[] values = ReadFixedArray<bool>(count, what);
+
+        // Any nonzero byte is true; normalise so that every bool holds 0 or 1.
+        Span<byte> raw = MemoryMarshal.AsBytes(values.AsSpan());
+        for (int i = 0; i < raw.Length; i++)
+        {
+            raw[i] = raw[i] != 0 ? (byte)1 : (byte)0;
+        }
+
+        return values;
+    }
+
     private string[] ReadStringArray(ulong count, string what)
     {
         RequireItems(count, sizeof(ulong), what);
-        var values = new string[count];
+        var values = count == 0 ? [] : new string[count];
         for (int i = 0; i < values.Length; i++)
         {
             values[i] = ReadString(what);
