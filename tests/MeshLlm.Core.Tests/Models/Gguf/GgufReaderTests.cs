@@ -133,6 +133,16 @@ public sealed class GgufReaderTests : IDisposable
     }
 
     [Fact]
+    public void Read_BoolArrayEndingTheFile_ReadsOneBytePerBoolAndAnyNonzeroAsTrue()
+    {
+        byte[] bytes = Entry(GgufValueType.Array).U32((uint)GgufValueType.Bool).U64(3).Raw([0, 2, 1]).ToArray();
+
+        object value = GgufTestData.Read(bytes).Metadata["k"];
+
+        Assert.Equal(new[] { false, true, true }, Assert.IsType<bool[]>(value));
+    }
+
+    [Fact]
     public void Read_Path_ReadsTableWithoutData()
     {
         string path = WriteFile("tiny.gguf", GgufTestData.TinyModel);
