@@ -103,6 +103,20 @@ public sealed class LifecycleTests
     }
 
     [Fact]
+    public async Task TruncatedGguf_OneLineError_ExitCode4()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory().FullName, "broken.gguf");
+        var bytes = await File.ReadAllBytesAsync(TestModels.Tiny, Ct);
+        await File.WriteAllBytesAsync(path, bytes[..(bytes.Length / 2)], Ct);
+
+        var (code, stderr) = await RunToExitAsync("--model", path);
+
+        Assert.Equal(4, code);
+        Assert.StartsWith($"error: '{path}' is not a valid GGUF model:", stderr.Trim());
+        Assert.Single(stderr.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task PortInUse_OneLineError_ExitCode3()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

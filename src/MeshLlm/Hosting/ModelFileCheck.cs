@@ -1,3 +1,5 @@
+using MeshLlm.Models.Gguf;
+
 namespace MeshLlm.Hosting;
 
 /// <summary>Checks a model path before anything starts, so a mistake gets one clear line.</summary>
@@ -16,14 +18,19 @@ internal static class ModelFileCheck
             return $"Model file '{path}' does not exist. Check the path (relative paths start from {Environment.CurrentDirectory}).";
         }
 
-        Span<byte> magic = stackalloc byte[4];
         try
         {
-            using var stream = File.OpenRead(path);
-            if (stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4 || !magic.SequenceEqual("GGUF"u8))
+            if (!GgufReader.IsGguf(path))
             {
                 return $"'{path}' is not a GGUF model file (it does not start with the GGUF signature).";
             }
+
+            // Reads the header, metadata and tensor table only; catches truncated or corrupt files early.
+            GgufReader.Read(path);
+        }
+        catch (InvalidDataException e)
+        {
+            return $"'{path}' is not a valid GGUF model: {e.Message}";
         }
         catch (UnauthorizedAccessException)
         {
