@@ -37,7 +37,7 @@ internal sealed partial class InferenceWorker
                 job.Writer.TryWrite(new GenerationEvent(rest, null, 0, 0));
             }
 
-            Finish(slot, End(slot, FinishReason.Length));
+            Finish(slot, End(slot, slot.Stops.Stopped ? FinishReason.Stop : FinishReason.Length));
         }
     }
 

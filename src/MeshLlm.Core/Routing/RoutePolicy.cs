@@ -25,7 +25,7 @@ public static class RoutePolicy
             var loading = models.FirstOrDefault(m => m.Status == ServingStatus.Loading);
             return loading is not null
                 ? RouteDecision.Fail(OpenAiError.Loading(loading.Name, retryAfterSeconds))
-                : RouteDecision.Fail(NoModel());
+                : RouteDecision.Fail(NoModel(retryAfterSeconds));
         }
 
         var match = models.FirstOrDefault(m => m.Name == requested)
@@ -40,6 +40,6 @@ public static class RoutePolicy
         };
     }
 
-    private static OpenAiError NoModel() =>
-        new(503, "No model is being served yet.", "server_error", "no_model") { RetryAfterSeconds = 5 };
+    private static OpenAiError NoModel(int retryAfterSeconds) =>
+        new(503, "No model is being served yet.", "server_error", "no_model") { RetryAfterSeconds = retryAfterSeconds };
 }

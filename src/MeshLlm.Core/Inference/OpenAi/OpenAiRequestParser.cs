@@ -45,13 +45,28 @@ public static class OpenAiRequestParser
             return false;
         }
 
+        if (body.StartsWith("\uFEFF"u8))
+        {
+            body = body[3..];
+        }
+
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
         try
         {
             document = JsonDocument.ParseValue(ref reader);
+            if (reader.Read())
+            {
+                // Anything but whitespace after the root value is an error; Read() throws or returns a token.
+                document.Dispose();
+                error = OpenAiError.InvalidRequest(
+                    $"The request body is not valid JSON (line 1, byte {reader.TokenStartIndex + 1}): content after the end of the object.",
+                    code: "invalid_json");
+                return false;
+            }
         }
         catch (JsonException e)
         {
+            document?.Dispose();
             error = OpenAiError.InvalidRequest(
                 $"The request body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).", code: "invalid_json");
             return false;
@@ -60,6 +75,7 @@ public static class OpenAiRequestParser
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
             document.Dispose();
+            document = null!;
             error = OpenAiError.InvalidRequest("The request body must be a JSON object.", code: "invalid_json");
             return false;
         }
@@ -101,7 +117,7 @@ public static class OpenAiRequestParser
         }
 
         return model.ValueKind == JsonValueKind.String
-            ? model.GetString()
+            ? Text(model, "model")
             : throw Invalid("'model' must be a string.", "model");
     }
 
@@ -139,7 +155,7 @@ public static class OpenAiRequestParser
             throw Invalid($"'{path}.role' is required and must be a string.", $"{path}.role");
         }
 
-        var roleText = role.GetString()!;
+        var roleText = Text(role, $"{path}.role");
         if (!s_roles.Contains(roleText))
         {
             throw Invalid($"'{path}.role' is '{roleText}'; expected one of {string.Join(", ", s_roles)}.", $"{path}.role");
@@ -154,7 +170,7 @@ public static class OpenAiRequestParser
         switch (content.ValueKind)
         {
             case JsonValueKind.String:
-                return content.GetString()!;
+                return Text(content, path);
             case JsonValueKind.Null or JsonValueKind.Undefined:
                 return "";
             case JsonValueKind.Array:
@@ -163,13 +179,13 @@ public static class OpenAiRequestParser
                 {
                     if (part.ValueKind != JsonValueKind.Object
                         || !part.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String
-                        || type.GetString() != "text"
+                        || !type.ValueEquals("text")
                         || !part.TryGetProperty("text", out var partText) || partText.ValueKind != JsonValueKind.String)
                     {
                         throw Invalid($"'{path}' parts must be {{\"type\":\"text\",\"text\":\"...\"}}; only text is supported.", path);
                     }
 
-                    text.Append(partText.GetString());
+                    text.Append(Text(partText, path));
                 }
 
                 return text.ToString();
@@ -187,13 +203,13 @@ public static class OpenAiRequestParser
 
         if (prompt.ValueKind == JsonValueKind.String)
         {
-            return prompt.GetString()!;
+            return Text(prompt, "prompt");
         }
 
         if (prompt.ValueKind == JsonValueKind.Array && prompt.GetArrayLength() == 1
             && prompt[0].ValueKind == JsonValueKind.String)
         {
-            return prompt[0].GetString()!;
+            return Text(prompt[0], "prompt");
         }
 
         throw Invalid("'prompt' must be a string (or an array holding exactly one string).", "prompt");
@@ -219,10 +235,13 @@ public static class OpenAiRequestParser
             throw Invalid($"'top_k' is {topK}; it must be 0 (off) or more.", "top_k");
         }
 
-        var maxTokens = OptionalInt(root, "max_completion_tokens") ?? OptionalInt(root, "max_tokens");
+        var maxTokensName = root.TryGetProperty("max_completion_tokens", out var newer) && newer.ValueKind != JsonValueKind.Null
+            ? "max_completion_tokens"
+            : "max_tokens";
+        var maxTokens = OptionalInt(root, maxTokensName);
         if (maxTokens is < 1)
         {
-            throw Invalid($"'max_tokens' is {maxTokens}; it must be at least 1.", "max_tokens");
+            throw Invalid($"'{maxTokensName}' is {maxTokens}; it must be at least 1.", maxTokensName);
         }
 
         var seed = OptionalInt(root, "seed");
@@ -246,9 +265,9 @@ public static class OpenAiRequestParser
 
         string[] values = stop.ValueKind switch
         {
-            JsonValueKind.String => [stop.GetString()!],
+            JsonValueKind.String => [Text(stop, "stop")],
             JsonValueKind.Array when stop.EnumerateArray().All(s => s.ValueKind == JsonValueKind.String) =>
-                stop.EnumerateArray().Select(s => s.GetString()!).ToArray(),
+                stop.EnumerateArray().Select(s => Text(s, "stop")).ToArray(),
             _ => throw Invalid("'stop' must be a string or an array of strings.", "stop"),
         };
         if (values.Length > MaxStopSequences)
@@ -295,6 +314,19 @@ public static class OpenAiRequestParser
         return value.ValueKind is JsonValueKind.True or JsonValueKind.False
             ? value.GetBoolean()
             : throw Invalid($"'{path}' must be true or false.", path);
+    }
+
+    /// <summary>A string value; invalid UTF-8 or an unpaired surrogate escape is the client's 400, not our 500.</summary>
+    private static string Text(JsonElement value, string param)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw Invalid($"'{param}' is not valid UTF-8 text (invalid bytes or an unpaired surrogate escape).", param);
+        }
     }
 
     private static OpenAiException Invalid(string message, string param) =>

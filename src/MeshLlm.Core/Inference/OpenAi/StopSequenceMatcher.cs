@@ -12,6 +12,11 @@ public sealed class StopSequenceMatcher(IReadOnlyList<string> stops)
     public bool Stopped { get; private set; }
 
     /// <summary>Adds generated text and returns the part that is safe to send now.</summary>
+    /// <remarks>
+    /// The answer always equals "the text before the earliest-starting stop string", however the text is split
+    /// into pieces. So a complete match is only acted on once no other stop could still start before it: with
+    /// stops <c>abcd</c> and <c>c</c>, after <c>abc</c> the matcher waits, since <c>abcd</c> may yet complete.
+    /// </remarks>
     public string Push(string piece)
     {
         if (Stopped || piece.Length == 0)
@@ -27,24 +32,36 @@ public sealed class StopSequenceMatcher(IReadOnlyList<string> stops)
         _pending.Append(piece);
         var text = _pending.ToString();
         var first = FirstStop(text);
-        if (first >= 0)
+        var held = text.Length - LongestPartialSuffix(text);
+        if (first >= 0 && first <= held)
         {
             Stopped = true;
             _pending.Clear();
             return text[..first];
         }
 
-        var keep = LongestPartialSuffix(text);
-        _pending.Clear().Append(text, text.Length - keep, keep);
-        return text[..^keep];
+        _pending.Clear().Append(text, held, text.Length - held);
+        return text[..held];
     }
 
-    /// <summary>Returns held-back text at the end of generation.</summary>
+    /// <summary>Returns held-back text at the end of generation (up to a stop string still held, if any).</summary>
     public string Flush()
     {
         var rest = _pending.ToString();
         _pending.Clear();
-        return Stopped ? "" : rest;
+        if (Stopped)
+        {
+            return "";
+        }
+
+        var first = FirstStop(rest);
+        if (first >= 0)
+        {
+            Stopped = true;
+            return rest[..first];
+        }
+
+        return rest;
     }
 
     private int FirstStop(string text)
