@@ -11,18 +11,21 @@ internal static class SoloScenario
 {
     private const int DecodeTokens = 128;
 
-    public static async Task RunAsync(int rounds, CancellationToken ct)
+    public static async Task RunAsync(int rounds, int threads, string? modelPath, CancellationToken ct)
     {
-        var model = BenchModel.Path();
-        var threads = Environment.ProcessorCount;
+        var model = modelPath ?? BenchModel.Path();
         await using var node = MeshLlmProcess.Start(
             ["--model", model, "--port", "0", "--parallel", "4", "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         var api = await node.WaitForApiAsync();
         var engine = await node.WaitForReadyAsync();
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
 
-        await StreamProbe.RunAsync(http, engine, "warm up", 16, ct);
-        await StreamProbe.RunAsync(http, api, "warm up", 16, ct);
+        for (var i = 0; i < 3; i++)
+        {
+            // Warm both paths (JIT, connection pools, the model's pages) before measuring.
+            await StreamProbe.RunAsync(http, engine, "warm up", 64, ct);
+            await StreamProbe.RunAsync(http, api, "warm up", 64, ct);
+        }
 
         var viaApi = new List<StreamSample>();
         var direct = new List<StreamSample>();

@@ -13,7 +13,7 @@ internal static class StreamProbe
     {
         var body = new
         {
-            model = "bench",
+            model = "auto",
             stream = true,
             temperature = 0,
             max_tokens = maxTokens,

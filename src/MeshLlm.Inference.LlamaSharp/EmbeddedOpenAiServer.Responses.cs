@@ -23,8 +23,10 @@ internal sealed partial class EmbeddedOpenAiServer
 
             if (item.Finish is { } finish)
             {
+                var body = json.Completion(text.ToString(), finish, item.PromptTokens, item.CompletionTokens);
                 response.ContentType = "application/json";
-                await response.Body.WriteAsync(json.Completion(text.ToString(), finish, item.PromptTokens, item.CompletionTokens), cancellationToken);
+                response.ContentLength = body.Length; // one write, no chunked framing for the proxy to relay
+                await response.Body.WriteAsync(body, cancellationToken);
                 return;
             }
 
