@@ -1,4 +1,3 @@
-using MeshLlm.Inference.OpenAi;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,19 +19,24 @@ internal sealed class EmbeddedBackend(IOptions<InferenceOptions> options, TimePr
         // Loading is blocking native work; keep it off the caller's thread so the API stays responsive.
         _engine = await Task.Run(() => LlamaSharpEngine.Load(model, options.Value, nativeLog, logger), cancellationToken);
         _server = await EmbeddedOpenAiServer.StartAsync(_engine, timeProvider, loggerFactory, cancellationToken);
-        return new BackendEndpoint(_server.BaseAddress, _engine.Settings.SlotContext);
+        // The engine lives in this process: it cannot crash without taking the node with it.
+        return new BackendEndpoint(_server.BaseAddress, _engine.Settings.SlotContext, new TaskCompletionSource<string>().Task);
     }
 
-    public async ValueTask DisposeAsync()
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_server is not null)
         {
             await _server.DisposeAsync();
+            _server = null;
         }
 
         if (_engine is not null)
         {
             await _engine.DisposeAsync();
+            _engine = null;
         }
     }
+
+    public ValueTask DisposeAsync() => new(StopAsync(CancellationToken.None));
 }

@@ -6,5 +6,5 @@ namespace MeshLlm.Inference.LlamaSharp;
 public static class LlamaSharpServiceCollectionExtensions
 {
     public static IServiceCollection AddEmbeddedBackend(this IServiceCollection services) =>
-        services.AddSingleton<IInferenceBackend, EmbeddedBackend>();
+        services.AddKeyedSingleton<IInferenceBackend, EmbeddedBackend>(InferenceServiceCollectionExtensions.EmbeddedKey);
 }

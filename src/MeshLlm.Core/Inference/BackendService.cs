@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 namespace MeshLlm.Inference;
 
 /// <summary>
-/// Starts the backend for this node's model in the background, so the API answers (503 while loading)
-/// from the first second, and publishes the model's state to <see cref="ServingState"/>.
+/// Runs the backend for this node's model in the background, so the API answers (503 while loading) from the
+/// first second, publishes the model's state to <see cref="ServingState"/>, and restarts a backend that stops
+/// by itself, with back-off, until it has crashed <see cref="InferenceOptions.MaxRestarts"/> times in a row.
 /// </summary>
 public sealed partial class BackendService(
     IInferenceBackend backend,
@@ -16,40 +17,88 @@ public sealed partial class BackendService(
     TimeProvider timeProvider,
     ILogger<BackendService> logger) : BackgroundService
 {
-    /// <summary>Set when the backend could not start; the host exits with it.</summary>
+    /// <summary>Set when the backend could not be kept serving; the host exits with it.</summary>
     public string? FailureMessage { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var path = options.Value.ModelPath ?? throw new InvalidOperationException("No model path configured.");
+        var o = options.Value;
+        var path = o.ModelPath ?? throw new InvalidOperationException("No model path configured.");
         var info = new FileInfo(path);
         var model = new ModelFile(info.FullName, Models.ModelName.FromPath(path), info.Length);
-        state.Publish(new ServedModel(model.Name, ServingStatus.Loading, null, model.SizeBytes, 0, backend.Kind));
+        Publish(model, ServingStatus.Loading, null);
         LogLoading(model.Name, backend.Kind, model.SizeBytes / 1e6);
         try
         {
-            if (options.Value.StartupDelay > TimeSpan.Zero)
+            if (o.StartupDelay > TimeSpan.Zero)
             {
-                await Task.Delay(options.Value.StartupDelay, timeProvider, stoppingToken);
+                await Task.Delay(o.StartupDelay, timeProvider, stoppingToken);
             }
 
-            var start = timeProvider.GetTimestamp();
-            var endpoint = await backend.StartAsync(model, stoppingToken);
-            state.Publish(new ServedModel(model.Name, ServingStatus.Ready, endpoint.BaseAddress, model.SizeBytes,
-                endpoint.ContextLength, backend.Kind));
-            LogReady(model.Name, endpoint.BaseAddress, timeProvider.GetElapsedTime(start).TotalMilliseconds);
+            await ServeAsync(model, o, stoppingToken);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-        catch (BackendStartException e)
+        finally
         {
-            FailureMessage = e.Message;
-            state.Publish(new ServedModel(model.Name, ServingStatus.Failed, null, model.SizeBytes, 0, backend.Kind));
-            LogFailed(e, model.Name, e.Message);
-            lifetime.StopApplication();
+            await backend.StopAsync(CancellationToken.None);
         }
     }
+
+    private async Task ServeAsync(ModelFile model, InferenceOptions o, CancellationToken stoppingToken)
+    {
+        var failures = 0;
+        while (true)
+        {
+            var start = timeProvider.GetTimestamp();
+            string reason;
+            try
+            {
+                var endpoint = await backend.StartAsync(model, stoppingToken);
+                Publish(model, ServingStatus.Ready, endpoint);
+                LogReady(model.Name, endpoint.BaseAddress, timeProvider.GetElapsedTime(start).TotalMilliseconds);
+                reason = await endpoint.Stopped.WaitAsync(stoppingToken);
+                failures = timeProvider.GetElapsedTime(start) > o.StableAfter ? 0 : failures;
+            }
+            catch (BackendStartException e) when (!e.Retryable)
+            {
+                Fail(model, e.Message, e);
+                return;
+            }
+            catch (BackendStartException e)
+            {
+                reason = e.Message;
+            }
+
+            Publish(model, ServingStatus.Loading, null);
+            await backend.StopAsync(stoppingToken);
+            if (++failures > o.MaxRestarts)
+            {
+                Fail(model, $"{backend.Kind} failed {failures} times in a row; giving up. Last failure: {reason}", null);
+                return;
+            }
+
+            var delay = RestartDelay(failures, o);
+            LogRestarting(model.Name, reason, delay.TotalSeconds, failures, o.MaxRestarts);
+            await Task.Delay(delay, timeProvider, stoppingToken);
+        }
+    }
+
+    /// <summary>Back-off before restart number <paramref name="failures"/> (1-based): doubling, capped.</summary>
+    public static TimeSpan RestartDelay(int failures, InferenceOptions o) =>
+        TimeSpan.FromTicks(Math.Min(o.MaxRestartDelay.Ticks, o.RestartDelay.Ticks << Math.Min(failures - 1, 20)));
+
+    private void Fail(ModelFile model, string message, Exception? exception)
+    {
+        FailureMessage = message;
+        Publish(model, ServingStatus.Failed, null);
+        LogFailed(exception, model.Name, message);
+        lifetime.StopApplication();
+    }
+
+    private void Publish(ModelFile model, ServingStatus status, BackendEndpoint? endpoint) =>
+        state.Publish(new ServedModel(model.Name, status, endpoint?.BaseAddress, model.SizeBytes, endpoint?.ContextLength ?? 0, backend.Kind));
 
     [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "Loading model {Model} with the {Backend} backend ({SizeMb:F1} MB)")]
     private partial void LogLoading(string model, string backend, double sizeMb);
@@ -58,5 +107,8 @@ public sealed partial class BackendService(
     private partial void LogReady(string model, Uri endpoint, double elapsedMs);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Model {Model} could not be served: {Reason}")]
-    private partial void LogFailed(Exception exception, string model, string reason);
+    private partial void LogFailed(Exception? exception, string model, string reason);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Model {Model} stopped serving: {Reason} Restarting in {DelaySeconds:F1} s (failure {Failures} of at most {MaxRestarts})")]
+    private partial void LogRestarting(string model, string reason, double delaySeconds, int failures, int maxRestarts);
 }

@@ -32,7 +32,7 @@ public sealed partial class ApiProxy : IDisposable
         _state = state;
         _options = options.Value;
         _logger = logger;
-        _invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        _invoker = new HttpMessageInvoker(new StreamErrorHandler(new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
@@ -40,7 +40,7 @@ public sealed partial class ApiProxy : IDisposable
             UseCookies = false,
             ConnectTimeout = _options.ConnectTimeout,
             ActivityHeadersPropagator = null,
-        });
+        }));
         // Model servers on loopback speak HTTP/1.1; asking for it avoids a failed HTTP/2 attempt per request.
         _requestConfig = new ForwarderRequestConfig
         {

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using MeshLlm.Hosting;
 using MeshLlm.Inference;
+using MeshLlm.Inference.LlamaCpp;
+using MeshLlm.Inference.Processes;
 using MeshLlm.Routing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -44,13 +46,26 @@ internal static class ServeCommand
             return ExitCodes.ModelInvalid;
         }
 
+        if (cli.TryGetValue("Inference:DraftPath", out var draftPath) && draftPath is not null && ModelFileCheck.Validate(draftPath) is { } draftProblem)
+        {
+            ui.Error("--draft: " + draftProblem);
+            return ExitCodes.ModelInvalid;
+        }
+
         var logging = new LoggingSettings(result.GetValue(ServeOptions.LogLevel)!, result.GetValue(ServeOptions.LogFormat)!);
         WebApplication app;
         try
         {
             app = ServeHost.Build(cli, logging, ui);
-            _ = app.Services.GetRequiredService<IOptions<InferenceOptions>>().Value;
+            var inference = app.Services.GetRequiredService<IOptions<InferenceOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<RoutingOptions>>().Value;
+            if (inference.Backend == "llamacpp" && LlamaCppBinaries.Find(inference.BinDir) is null)
+            {
+                ui.Error("--backend llamacpp: llama-server was not found in " + string.Join(", ", LlamaCppBinaries.SearchFolders(inference.BinDir).Take(3)) +
+                    " or on PATH. Install llama.cpp, pass --bin-dir <folder>, or use --backend embedded.");
+                await app.DisposeAsync();
+                return ExitCodes.BackendMissing;
+            }
         }
         catch (OptionsValidationException e)
         {
@@ -67,6 +82,7 @@ internal static class ServeCommand
     private static async Task<int> RunHostAsync(WebApplication app, TerminalConsoleUi ui)
     {
         var port = app.Services.GetRequiredService<IOptions<RoutingOptions>>().Value.Port;
+        app.Services.GetRequiredService<ChildProcessRegistry>().CleanStale();
         try
         {
             await app.StartAsync();

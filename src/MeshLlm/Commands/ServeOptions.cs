@@ -19,8 +19,26 @@ internal static class ServeOptions
 
     public static readonly Option<string?> Backend = new("--backend")
     {
-        Description = "Inference engine: auto (llama.cpp when found, else embedded) or embedded [default: auto].",
-        HelpName = "auto|embedded",
+        Description = "Inference engine: auto (llama.cpp when its binaries are found, else embedded), embedded or llamacpp [default: auto].",
+        HelpName = "auto|embedded|llamacpp",
+    };
+
+    public static readonly Option<string?> BinDir = new("--bin-dir")
+    {
+        Description = "Folder with llama-server and rpc-server [default: $MESH_LLM_BIN_DIR, next to mesh-llm, then PATH].",
+        HelpName = "DIR",
+    };
+
+    public static readonly Option<string?> Device = new("--device")
+    {
+        Description = "llama.cpp device: auto, cpu, cuda, rocm, vulkan or metal [default: auto, detected].",
+        HelpName = "DEVICE",
+    };
+
+    public static readonly Option<string?> Draft = new("--draft")
+    {
+        Description = "Draft GGUF model for speculative decoding (llama.cpp backend); runs on the same device.",
+        HelpName = "PATH",
     };
 
     public static readonly Option<int?> Threads = new("--threads", "-t")
@@ -55,7 +73,8 @@ internal static class ServeOptions
 
     static ServeOptions()
     {
-        Backend.AcceptOnlyFromAmong("auto", "embedded");
+        Backend.AcceptOnlyFromAmong("auto", "embedded", "llamacpp");
+        Device.AcceptOnlyFromAmong([.. Inference.DeviceDetector.Devices]);
         LogLevel.AcceptOnlyFromAmong("trace", "debug", "info", "warning", "error");
         LogFormat.AcceptOnlyFromAmong("text", "json");
         Port.Validators.Add(r => { if (r.GetValue(Port) is < 0 or > 65535) r.AddError("--port must be between 0 and 65535."); });
@@ -64,7 +83,7 @@ internal static class ServeOptions
         Parallel.Validators.Add(r => { if (r.GetValue(Parallel) is < 1 or > 64) r.AddError("--parallel must be between 1 and 64."); });
     }
 
-    public static IEnumerable<Option> All => [Model, Port, Backend, Threads, ContextSize, Parallel, LogLevel, LogFormat];
+    public static IEnumerable<Option> All => [Model, Port, Backend, BinDir, Device, Draft, Threads, ContextSize, Parallel, LogLevel, LogFormat];
 
     /// <summary>Flags the user set, as configuration keys: the highest-precedence configuration source.</summary>
     public static Dictionary<string, string?> ToConfiguration(ParseResult result)
@@ -81,6 +100,9 @@ internal static class ServeOptions
         Set(Model, "Inference:ModelPath");
         Set(Port, "Routing:Port");
         Set(Backend, "Inference:Backend");
+        Set(BinDir, "Inference:BinDir");
+        Set(Device, "Inference:Device");
+        Set(Draft, "Inference:DraftPath");
         Set(Threads, "Inference:Threads");
         Set(ContextSize, "Inference:ContextSize");
         Set(Parallel, "Inference:Parallel");

@@ -34,18 +34,18 @@ internal static partial class ServeHost
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(ui);
-        services.AddSingleton<ServingState>();
         services.AddOptions<InferenceOptions>().BindConfiguration(InferenceOptions.Section)
             .Validate(o => o.Parallel is >= 1 and <= 64, "Inference:Parallel must be between 1 and 64.")
             .Validate(o => o.Threads >= 1, "Inference:Threads must be at least 1.")
             .Validate(o => o.ContextSize == 0 || o.ContextSize >= 64, "Inference:ContextSize must be 0 (automatic) or at least 64.")
-            .Validate(o => o.Backend is "auto" or "embedded", "Inference:Backend must be auto or embedded.");
+            .Validate(o => o.Backend is "auto" or "embedded" or "llamacpp", "Inference:Backend must be auto, embedded or llamacpp.")
+            .Validate(o => DeviceDetector.Devices.Contains(o.Device), "Inference:Device must be one of " + string.Join(", ", DeviceDetector.Devices) + ".")
+            .Validate(o => o.MaxRestarts >= 0, "Inference:MaxRestarts must be 0 or more.");
         services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section)
             .Validate(o => o.Port is >= 0 and <= 65535, "Routing:Port must be between 0 and 65535.")
             .Validate(o => o.MaxRequestBodyBytes > 0, "Routing:MaxRequestBodyBytes must be positive.");
+        services.AddInference();
         services.AddEmbeddedBackend();
-        services.AddSingleton<BackendService>();
-        services.AddHostedService(sp => sp.GetRequiredService<BackendService>());
         services.AddHostedService<ReadyAnnouncer>();
         services.AddHttpForwarder();
         services.AddSingleton<ApiProxy>();

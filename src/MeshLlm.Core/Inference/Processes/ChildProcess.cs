@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace MeshLlm.Inference.Processes;
+
+/// <summary>
+/// One child process we own: started with an argument list (never through a shell), its output appended to
+/// its own log file, its PID recorded, its exit observed, and stopped by PID (SIGTERM, then SIGKILL).
+/// </summary>
+public sealed partial class ChildProcess : IAsyncDisposable
+{
+    private const int TailLines = 40;
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private readonly Queue<string> _tail = new();
+    private readonly Lock _lock = new();
+    private readonly ChildProcessRegistry _registry;
+    private readonly ILogger _logger;
+    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _outputStreamsOpen = 2;
+
+    private ChildProcess(string name, Process process, StreamWriter log, string logPath, ChildProcessRegistry registry, ILogger logger)
+    {
+        Name = name;
+        _process = process;
+        _log = log;
+        LogPath = logPath;
+        _registry = registry;
+        _logger = logger;
+    }
+
+    public string Name { get; }
+
+    public int Pid => _process.Id;
+
+    public string LogPath { get; }
+
+    /// <summary>Completes with the exit code (128 + signal when killed by a signal) once the process and its output ended.</summary>
+    public Task<int> Exited => _exited.Task;
+
+    public static ChildProcess Start(string name, string fileName, IReadOnlyList<string> arguments, ChildProcessRegistry registry, ILogger logger)
+    {
+        Directory.CreateDirectory(registry.LogDirectory);
+        var logPath = Path.Combine(registry.LogDirectory, name + ".log");
+        var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        log.WriteLine($"---- {fileName} {string.Join(' ', arguments)}");
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var child = new ChildProcess(name, process, log, logPath, registry, logger);
+        process.OutputDataReceived += (_, e) => child.OnOutput(e.Data);
+        process.ErrorDataReceived += (_, e) => child.OnOutput(e.Data);
+        process.Exited += (_, _) => child.TryComplete();
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            log.Dispose();
+            throw new BackendStartException($"Cannot start {fileName}: {e.Message}.", e);
+        }
+
+        registry.Add(name, process.Id);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        child.LogStarted(name, process.Id, logPath);
+        return child;
+    }
+
+    /// <summary>The last lines the child printed, oldest first.</summary>
+    public IReadOnlyList<string> Tail()
+    {
+        lock (_lock)
+        {
+            return [.. _tail];
+        }
+    }
+
+    /// <summary>Stops the process: SIGTERM, then SIGKILL after <paramref name="grace"/>.</summary>
+    public async Task StopAsync(TimeSpan grace, TimeProvider timeProvider)
+    {
+        if (!_exited.Task.IsCompleted && PosixProcess.Signal(Pid, PosixProcess.SigTerm))
+        {
+            try
+            {
+                await _exited.Task.WaitAsync(grace, timeProvider);
+            }
+            catch (TimeoutException)
+            {
+                LogForced(Name, Pid, grace.TotalSeconds);
+                PosixProcess.Signal(Pid, PosixProcess.SigKill);
+            }
+        }
+
+        await _exited.Task;
+    }
+
+    private void OnOutput(string? line)
+    {
+        if (line is null)
+        {
+            // End of one output stream; the process is complete once both ended and it exited.
+            if (Interlocked.Decrement(ref _outputStreamsOpen) == 0)
+            {
+                TryComplete();
+            }
+
+            return;
+        }
+
+        lock (_lock)
+        {
+            _log.WriteLine(line);
+            _tail.Enqueue(line);
+            if (_tail.Count > TailLines)
+            {
+                _tail.Dequeue();
+            }
+        }
+
+        LogOutput(Name, line);
+    }
+
+    private void TryComplete()
+    {
+        if (Volatile.Read(ref _outputStreamsOpen) > 0 || !_process.HasExited || _exited.Task.IsCompleted)
+        {
+            return;
+        }
+
+        var code = _process.ExitCode;
+        _registry.Remove(_process.Id);
+        lock (_lock)
+        {
+            _log.WriteLine($"---- exited with code {code}");
+        }
+
+        _exited.TrySetResult(code);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(5), TimeProvider.System);
+        _process.Dispose();
+        lock (_lock)
+        {
+            _log.Dispose();
+        }
+    }
+
+    [LoggerMessage(EventId = 5201, Level = LogLevel.Information, Message = "Started {Name} (PID {Pid}), log {LogPath}")]
+    private partial void LogStarted(string name, int pid, string logPath);
+
+    [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "{Name} (PID {Pid}) ignored SIGTERM for {GraceSeconds} s; killed")]
+    private partial void LogForced(string name, int pid, double graceSeconds);
+
+    [LoggerMessage(EventId = 5203, Level = LogLevel.Trace, Message = "{Name}: {Line}")]
+    private partial void LogOutput(string name, string line);
+}

@@ -1,0 +1,129 @@
+using System.Net;
+using System.Text.Json;
+using MeshLlm.Inference.OpenAi;
+
+namespace MeshLlm.Routing;
+
+/// <summary>
+/// Turns a model server that dies mid-stream into a proper ending for the client: an SSE answer whose upstream
+/// breaks gets a final <c>data: {"error":...}</c> event, instead of a truncated stream or an aborted connection.
+/// </summary>
+/// <remarks>
+/// YARP aborts the client connection when the upstream body fails after the response started. Wrapping the
+/// upstream body here, below YARP, lets the error become data that YARP forwards and then ends cleanly.
+/// Non-streamed answers are left alone: a broken JSON body is still reported by YARP as a failed forward.
+/// </remarks>
+internal sealed class StreamErrorHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken);
+        if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+        {
+            var original = response.Content;
+            var content = new StreamContent(new GuardedStream(await original.ReadAsStreamAsync(cancellationToken)));
+            foreach (var header in original.Headers)
+            {
+                content.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+
+            response.Content = content;
+        }
+
+        return response;
+    }
+
+    /// <summary>Reads the upstream body; a read failure becomes one SSE error event followed by end of stream.</summary>
+    private sealed class GuardedStream(Stream inner) : Stream
+    {
+        private byte[]? _error;
+        private int _errorOffset;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_error is null)
+            {
+                try
+                {
+                    return await inner.ReadAsync(buffer, cancellationToken);
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+                {
+                    _error = ErrorEvent();
+                }
+            }
+
+            return ReadError(buffer.Span);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            if (_error is null)
+            {
+                try
+                {
+                    return inner.Read(buffer, offset, count);
+                }
+                catch (Exception e) when (e is IOException or HttpRequestException)
+                {
+                    _error = ErrorEvent();
+                }
+            }
+
+            return ReadError(buffer.AsSpan(offset, count));
+        }
+
+        private int ReadError(Span<byte> buffer)
+        {
+            var count = Math.Min(buffer.Length, _error!.Length - _errorOffset);
+            _error.AsSpan(_errorOffset, count).CopyTo(buffer);
+            _errorOffset += count;
+            return count;
+        }
+
+        private static byte[] ErrorEvent()
+        {
+            var error = new OpenAiError((int)HttpStatusCode.BadGateway,
+                "The model server stopped in the middle of this answer; retry the request.", "server_error", "upstream_failed");
+            using var buffer = new MemoryStream();
+            buffer.Write("\n\ndata: "u8);
+            using (var writer = new Utf8JsonWriter(buffer, JsonOutput.Options))
+            {
+                error.WriteJson(writer);
+            }
+
+            buffer.Write("\n\n"u8);
+            return buffer.ToArray();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
