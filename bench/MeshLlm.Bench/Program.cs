@@ -2,14 +2,36 @@ using MeshLlm.Bench;
 
 var scenario = args.FirstOrDefault() ?? "solo";
 var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(5);
-var model = args.SkipWhile(a => a != "--model").Skip(1).FirstOrDefault();
 var threads = args.SkipWhile(a => a != "--threads").Skip(1).Select(int.Parse).FirstOrDefault(Environment.ProcessorCount);
-switch (scenario)
+var f16 = args.SkipWhile(a => a != "--type").Skip(1).FirstOrDefault() == "f16";
+var model = args.SkipWhile(a => a != "--model").Skip(1).FirstOrDefault();
+var binDir = Environment.GetEnvironmentVariable("MESH_LLM_BIN_DIR");
+if (scenario is not ("solo" or "llamacpp"))
 {
-    case "solo":
-        await SoloScenario.RunAsync(rounds, threads, model, CancellationToken.None);
-        return 0;
-    default:
-        await global::System.Console.Error.WriteLineAsync($"Unknown scenario '{scenario}'. Scenarios: solo. Options: --rounds N (default 5), --threads N (default: all cores), --model PATH (default: the generated bench model).");
-        return 1;
+    await Console.Error.WriteLineAsync($"""
+        Unknown scenario '{scenario}'. Usage: dotnet run -c Release --project bench/MeshLlm.Bench -- SCENARIO [options]
+        Scenarios:
+          solo       embedded engine: through :9337 vs the engine directly, prompt processing, 1 vs 4 streams
+          llamacpp   llama-server through :9337 vs directly, and embedded engine vs llama-server at the same
+                     threads (needs MESH_LLM_BIN_DIR: the folder `sudo scripts/llama-rig` prints last)
+        Options: --rounds N (default 5), --threads N (default: all cores), --model PATH (default: the generated
+          bench model), --type q8_0|f16 (type of the generated bench model, default q8_0).
+        """);
+    return 1;
 }
+
+if (scenario == "llamacpp" && binDir is not { Length: > 0 })
+{
+    await Console.Error.WriteLineAsync("llamacpp: MESH_LLM_BIN_DIR is not set; run `sudo scripts/llama-rig` and set MESH_LLM_BIN_DIR to the folder it prints last.");
+    return 1;
+}
+
+// Other work on this small VM skews every number: show how busy it was.
+Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average at start: {Stats.LoadAverage()}");
+Console.WriteLine();
+model ??= BenchModel.Path(f16);
+await (scenario == "solo"
+    ? SoloScenario.RunAsync(rounds, threads, model, CancellationToken.None)
+    : LlamaCppScenario.RunAsync(rounds, threads, model, binDir!, CancellationToken.None));
+Console.WriteLine($"load average at end: {Stats.LoadAverage()}");
+return 0;

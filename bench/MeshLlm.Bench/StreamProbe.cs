@@ -5,10 +5,42 @@ using System.Text.Json;
 namespace MeshLlm.Bench;
 
 /// <summary>One streamed chat completion, timed: time to first token and decode rate after it.</summary>
-internal sealed record StreamSample(double TtftMs, double DecodeTokensPerSecond, int CompletionTokens, int PromptTokens, double TotalMs);
+internal sealed record StreamSample(double TtftMs, double DecodeTokensPerSecond, int CompletionTokens, int PromptTokens, double TotalMs)
+{
+    /// <summary>Prompt tokens over the time to first token (which also holds one decode step and the HTTP round trip).</summary>
+    public double PromptTokensPerSecond => TtftMs > 0 ? PromptTokens / (TtftMs / 1000) : 0;
+}
 
 internal static class StreamProbe
 {
+    public const int DecodeTokens = 128;
+
+    private static readonly string s_longPrompt = string.Join(' ', Enumerable.Range(0, 90).Select(i => $"word{i}"));
+
+    /// <summary>
+    /// A short (~30-token) prompt and <see cref="DecodeTokens"/> greedy tokens. <paramref name="tag"/> starts the
+    /// prompt so no two probes share a prefix that llama-server's prompt cache could reuse.
+    /// </summary>
+    public static Task<StreamSample> DecodeAsync(HttpClient http, Uri target, string tag, CancellationToken ct) =>
+        RunAsync(http, target, $"{tag}: tell me about meshes", DecodeTokens, ct);
+
+    /// <summary>A long prompt (a few hundred tokens) and one token: prompt processing.</summary>
+    public static Task<StreamSample> PrefillAsync(HttpClient http, Uri target, string tag, CancellationToken ct) =>
+        RunAsync(http, target, $"{tag} {s_longPrompt}", 1, ct);
+
+    /// <summary>Warms every target (JIT, connection pools, the model's pages) before measuring.</summary>
+    public static async Task WarmUpAsync(HttpClient http, IReadOnlyList<Uri> targets, CancellationToken ct)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            foreach (var target in targets)
+            {
+                await RunAsync(http, target, $"warm up {i}", 64, ct);
+                await PrefillAsync(http, target, $"warm up {i}", ct);
+            }
+        }
+    }
+
     public static async Task<StreamSample> RunAsync(HttpClient http, Uri baseAddress, string prompt, int maxTokens, CancellationToken ct)
     {
         var body = new
@@ -27,7 +59,7 @@ internal static class StreamProbe
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
         double? first = null;
         double last = 0;
-        int contentChunks = 0, completionTokens = 0, promptTokens = 0;
+        int completionTokens = 0, promptTokens = 0;
         while (await reader.ReadLineAsync(ct) is { } line)
         {
             if (!line.StartsWith("data: ", StringComparison.Ordinal) || line == "data: [DONE]")
@@ -43,13 +75,13 @@ internal static class StreamProbe
                 promptTokens = usage.GetProperty("prompt_tokens").GetInt32();
             }
 
-            if (root.GetProperty("choices") is { } choices && choices.GetArrayLength() > 0
-                && choices[0].GetProperty("delta").TryGetProperty("content", out var content) && content.GetString() is { Length: > 0 })
+            if (root.TryGetProperty("choices", out var choices) && choices.GetArrayLength() > 0
+                && choices[0].TryGetProperty("delta", out var delta)
+                && delta.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String && content.GetString() is { Length: > 0 })
             {
                 var now = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
                 first ??= now;
                 last = now;
-                contentChunks++;
             }
         }
 

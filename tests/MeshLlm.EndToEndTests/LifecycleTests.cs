@@ -20,7 +20,7 @@ public sealed class LifecycleTests
     public async Task WhileLoading_ApiAnswers503WithRetryAfter_AndShutsDownCleanly()
     {
         await using var node = MeshLlmProcess.Start(["--model", TestModels.Tiny, "--port", "0"],
-            new Dictionary<string, string> { ["MESHLLM__INFERENCE__STARTUPDELAY"] = "00:05:00" });
+            new Dictionary<string, string?> { ["MESHLLM__INFERENCE__STARTUPDELAY"] = "00:05:00" });
         var api = await node.WaitForApiAsync();
 
         using var response = await s_http.PostAsJsonAsync(new Uri(api, "v1/chat/completions"), Chat("hi"), Ct);

@@ -35,7 +35,7 @@ public sealed class MeshLlmProcess : IAsyncDisposable
     public string Stderr { get { lock (_lock) return string.Join('\n', _stderr); } }
 
     /// <summary>Starts mesh-llm with the given arguments plus <c>--log-format json</c>.</summary>
-    public static MeshLlmProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, string? home = null)
+    public static MeshLlmProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, string? home = null)
     {
         home ??= Directory.CreateTempSubdirectory("mesh-llm-home-").FullName;
         var info = new ProcessStartInfo(RepoPaths.Executable)
@@ -51,9 +51,17 @@ public sealed class MeshLlmProcess : IAsyncDisposable
         }
 
         info.Environment["MESH_LLM_HOME"] = home;
-        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
         {
-            info.Environment[key] = value;
+            // A null value removes the variable from the child's environment.
+            if (value is null)
+            {
+                info.Environment.Remove(key);
+            }
+            else
+            {
+                info.Environment[key] = value;
+            }
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
@@ -67,8 +75,23 @@ public sealed class MeshLlmProcess : IAsyncDisposable
         return result;
     }
 
+    /// <summary>Every log event with this id seen so far.</summary>
+    public IReadOnlyList<LogEvent> Events(int eventId)
+    {
+        lock (_lock)
+        {
+            return _events.Where(e => e.EventId == eventId).ToList();
+        }
+    }
+
+    /// <summary>Waits until <paramref name="count"/> events with this id have been logged; returns the last.</summary>
+    public async Task<LogEvent> WaitForEventCountAsync(int eventId, int count, TimeSpan? timeout = null)
+    {
+        return await WaitForEventAsync(eventId, timeout, match: null, skip: count - 1);
+    }
+
     /// <summary>Waits for a log event; fails with the process output if it exits or the time runs out.</summary>
-    public async Task<LogEvent> WaitForEventAsync(int eventId, TimeSpan? timeout = null, Func<LogEvent, bool>? match = null)
+    public async Task<LogEvent> WaitForEventAsync(int eventId, TimeSpan? timeout = null, Func<LogEvent, bool>? match = null, int skip = 0)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeoutLong);
         while (true)
@@ -76,7 +99,7 @@ public sealed class MeshLlmProcess : IAsyncDisposable
             Task changed;
             lock (_lock)
             {
-                var found = _events.FirstOrDefault(e => e.EventId == eventId && (match?.Invoke(e) ?? true));
+                var found = _events.Where(e => e.EventId == eventId && (match?.Invoke(e) ?? true)).Skip(skip).FirstOrDefault();
                 if (found is not null)
                 {
                     return found;

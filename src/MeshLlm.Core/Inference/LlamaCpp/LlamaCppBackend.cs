@@ -47,7 +47,7 @@ internal sealed partial class LlamaCppBackend(
         if (binaries.RpcServer is not null)
         {
             var rpcPort = FreePort();
-            _rpc = ChildProcess.Start("rpc-server", binaries.RpcServer, LlamaCppFlags.RpcArguments(rpcPort, o.Threads), registry, logger);
+            _rpc = ChildProcess.Start("rpc-server", binaries.RpcServer, LlamaCppFlags.RpcArguments(rpcPort, o.Threads), registry, timeProvider, logger);
             Watch(_rpc, crashed);
             await WaitForPortAsync(_rpc, rpcPort, o.ReadyTimeout, cancellationToken);
             RpcPort = rpcPort;
@@ -56,7 +56,7 @@ internal sealed partial class LlamaCppBackend(
         var port = FreePort();
         var settings = new LlamaServerSettings(model.Path, model.Name, port, slotContext, o.Parallel, o.Threads,
             DeviceDetector.GpuLayers(device), o.DraftPath);
-        _server = ChildProcess.Start("llama-server", binaries.LlamaServer, LlamaCppFlags.ServerArguments(settings), registry, logger);
+        _server = ChildProcess.Start("llama-server", binaries.LlamaServer, LlamaCppFlags.ServerArguments(settings), registry, timeProvider, logger);
         Watch(_server, crashed);
         var endpoint = new Uri($"http://127.0.0.1:{port}/");
         await WaitForHealthAsync(_server, endpoint, model, o, cancellationToken);

@@ -10,6 +10,7 @@ namespace MeshLlm.Inference.Processes;
 public sealed partial class ChildProcess : IAsyncDisposable
 {
     private const int TailLines = 40;
+    private static readonly TimeSpan s_procPollInterval = TimeSpan.FromMilliseconds(500);
     private readonly Process _process;
     private readonly StreamWriter _log;
     private readonly Queue<string> _tail = new();
@@ -17,7 +18,12 @@ public sealed partial class ChildProcess : IAsyncDisposable
     private readonly ChildProcessRegistry _registry;
     private readonly ILogger _logger;
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _watchStop = new();
+    private Task _watch = Task.CompletedTask;
+    private long? _startTime;
     private int _outputStreamsOpen = 2;
+    private bool _exitSeen;
+    private bool _disposed;
 
     private ChildProcess(string name, Process process, StreamWriter log, string logPath, ChildProcessRegistry registry, ILogger logger)
     {
@@ -31,14 +37,14 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
     public string Name { get; }
 
-    public int Pid => _process.Id;
+    public int Pid { get; private set; }
 
     public string LogPath { get; }
 
     /// <summary>Completes with the exit code (128 + signal when killed by a signal) once the process and its output ended.</summary>
     public Task<int> Exited => _exited.Task;
 
-    public static ChildProcess Start(string name, string fileName, IReadOnlyList<string> arguments, ChildProcessRegistry registry, ILogger logger)
+    public static ChildProcess Start(string name, string fileName, IReadOnlyList<string> arguments, ChildProcessRegistry registry, TimeProvider timeProvider, ILogger logger)
     {
         Directory.CreateDirectory(registry.LogDirectory);
         var logPath = Path.Combine(registry.LogDirectory, name + ".log");
@@ -60,7 +66,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
         var child = new ChildProcess(name, process, log, logPath, registry, logger);
         process.OutputDataReceived += (_, e) => child.OnOutput(e.Data);
         process.ErrorDataReceived += (_, e) => child.OnOutput(e.Data);
-        process.Exited += (_, _) => child.TryComplete();
+        process.Exited += (_, _) => child.OnExited();
         try
         {
             process.Start();
@@ -71,10 +77,13 @@ public sealed partial class ChildProcess : IAsyncDisposable
             throw new BackendStartException($"Cannot start {fileName}: {e.Message}.", e);
         }
 
-        registry.Add(name, process.Id);
+        child.Pid = process.Id;
+        registry.Add(name, child.Pid);
+        child._startTime = PosixProcess.StartTime(child.Pid);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        child.LogStarted(name, process.Id, logPath);
+        child._watch = child.WatchProcAsync(timeProvider);
+        child.LogStarted(name, child.Pid, logPath);
         return child;
     }
 
@@ -121,6 +130,11 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
         lock (_lock)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
             _log.WriteLine(line);
             _tail.Enqueue(line);
             if (_tail.Count > TailLines)
@@ -132,31 +146,88 @@ public sealed partial class ChildProcess : IAsyncDisposable
         LogOutput(Name, line);
     }
 
+    /// <summary>
+    /// Second source of truth for the exit: .NET's exit and end-of-output notifications were seen to go missing
+    /// for a child killed during shutdown (the PID already reaped), which would hang a stop forever. So /proc is
+    /// polled too; a PID that is gone, or now belongs to another process, completes <see cref="Exited"/>.
+    /// </summary>
+    private async Task WatchProcAsync(TimeProvider timeProvider)
+    {
+        using var timer = new PeriodicTimer(s_procPollInterval, timeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_watchStop.Token) && !_exited.Task.IsCompleted)
+            {
+                if (PosixProcess.StartTime(Pid) != _startTime)
+                {
+                    CompleteFromProc();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    // Process events arrive on pool threads, possibly while .NET holds its own process locks: these handlers
+    // only set flags and never call into Process while holding _lock (a lock-order inversion hung shutdowns).
+    private void OnExited()
+    {
+        Volatile.Write(ref _exitSeen, true);
+        TryComplete();
+    }
+
     private void TryComplete()
     {
-        if (Volatile.Read(ref _outputStreamsOpen) > 0 || !_process.HasExited || _exited.Task.IsCompleted)
+        if (!_exited.Task.IsCompleted && Volatile.Read(ref _exitSeen) && Volatile.Read(ref _outputStreamsOpen) == 0)
         {
-            return;
+            Complete(SafeExitCode(), "exited");
         }
+    }
 
-        var code = _process.ExitCode;
-        _registry.Remove(_process.Id);
+    private void CompleteFromProc() => Complete(Volatile.Read(ref _exitSeen) ? SafeExitCode() : 128 + PosixProcess.SigKill, "is gone");
+
+    private int SafeExitCode()
+    {
+        try
+        {
+            return _process.ExitCode;
+        }
+        catch (InvalidOperationException)
+        {
+            return 128 + PosixProcess.SigKill;
+        }
+    }
+
+    private void Complete(int code, string how)
+    {
         lock (_lock)
         {
-            _log.WriteLine($"---- exited with code {code}");
+            if (_exited.Task.IsCompleted || _disposed)
+            {
+                return;
+            }
+
+            _log.WriteLine($"---- {how} (code {code})");
         }
 
+        _registry.Remove(Pid);
         _exited.TrySetResult(code);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(5), TimeProvider.System);
-        _process.Dispose();
+        await _watchStop.CancelAsync();
+        await _watch;
+        _watchStop.Dispose();
         lock (_lock)
         {
+            _disposed = true;
             _log.Dispose();
         }
+
+        _process.Dispose();
     }
 
     [LoggerMessage(EventId = 5201, Level = LogLevel.Information, Message = "Started {Name} (PID {Pid}), log {LogPath}")]
