@@ -63,7 +63,8 @@ public sealed partial class BackendService(
             }
             catch (BackendStartException e) when (!e.Retryable)
             {
-                Fail(model, e.Message, e);
+                // An expected failure with a message for the user: no stack trace in the log.
+                Fail(model, e.Message);
                 return;
             }
             catch (BackendStartException e)
@@ -75,7 +76,7 @@ public sealed partial class BackendService(
             await backend.StopAsync(stoppingToken);
             if (++failures > o.MaxRestarts)
             {
-                Fail(model, $"{backend.Kind} failed {failures} times in a row; giving up. Last failure: {reason}", null);
+                Fail(model, $"{backend.Kind} failed {failures} times in a row; giving up. Last failure: {reason}");
                 return;
             }
 
@@ -89,11 +90,11 @@ public sealed partial class BackendService(
     public static TimeSpan RestartDelay(int failures, InferenceOptions o) =>
         TimeSpan.FromTicks(Math.Min(o.MaxRestartDelay.Ticks, o.RestartDelay.Ticks << Math.Min(failures - 1, 20)));
 
-    private void Fail(ModelFile model, string message, Exception? exception)
+    private void Fail(ModelFile model, string message)
     {
         FailureMessage = message;
         Publish(model, ServingStatus.Failed, null);
-        LogFailed(exception, model.Name, message);
+        LogFailed(model.Name, message);
         lifetime.StopApplication();
     }
 
@@ -107,7 +108,7 @@ public sealed partial class BackendService(
     private partial void LogReady(string model, Uri endpoint, double elapsedMs);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Model {Model} could not be served: {Reason}")]
-    private partial void LogFailed(Exception? exception, string model, string reason);
+    private partial void LogFailed(string model, string reason);
 
     [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Model {Model} stopped serving: {Reason} Restarting in {DelaySeconds:F1} s (failure {Failures} of at most {MaxRestarts})")]
     private partial void LogRestarting(string model, string reason, double delaySeconds, int failures, int maxRestarts);

@@ -128,13 +128,18 @@ internal sealed partial class LlamaCppBackend
     /// <summary>The lines of the child's log that explain a failure, or its last lines.</summary>
     private static string LogReason(ChildProcess child)
     {
-        var tail = child.Tail();
-        var telling = tail.Where(l => ErrorLine().IsMatch(l)).TakeLast(3).ToList();
-        var lines = telling.Count > 0 ? telling : tail.TakeLast(3).ToList();
+        var tail = child.Tail().Select(l => LogPrefix().Replace(l, "").Trim()).Where(l => l.Length > 0).ToList();
+        // The first error lines usually name the cause (e.g. "unknown model architecture"); the last says what it did.
+        var telling = tail.Where(l => ErrorLine().IsMatch(l)).Distinct().ToList();
+        var lines = telling.Count > 3 ? [.. telling.Take(2), telling[^1]] : telling.Count > 0 ? telling : tail.TakeLast(3).ToList();
         return lines.Count == 0
             ? $"It printed nothing (log: {child.LogPath})."
-            : $"Its log says: {string.Join(" | ", lines.Select(l => l.Trim()))} (log: {child.LogPath})";
+            : $"Its log says: {string.Join(" | ", lines)} (log: {child.LogPath})";
     }
+
+    /// <summary>llama.cpp's "0.00.017.095 E " timestamp and level prefix.</summary>
+    [GeneratedRegex(@"^\d+\.\d+\.\d+\.\d+ [A-Z] ", RegexOptions.CultureInvariant)]
+    private static partial Regex LogPrefix();
 
     [GeneratedRegex(@"error|fail|unable|unknown|invalid|abort|cannot", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ErrorLine();
