@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MeshLlm.Commands;
+using MeshLlm.Hosting;
 
 namespace MeshLlm;
 
@@ -13,7 +14,18 @@ internal static class Program
         {
             // The host's console lifetime handles Ctrl-C and SIGTERM so shutdown drains requests.
             ProcessTerminationTimeout = null,
+            EnableDefaultExceptionHandler = false,
         };
-        return await root.Parse(args).InvokeAsync(configuration);
+        try
+        {
+            return await root.Parse(args).InvokeAsync(configuration);
+        }
+        catch (Exception e)
+        {
+            // A bug, not a user mistake: one line, plus the details a bug report needs.
+            new TerminalConsoleUi().Error($"unexpected {e.GetType().Name}: {e.Message} (this is a bug; please report it with the lines below)");
+            await System.Console.Error.WriteLineAsync(e.ToString());
+            return ExitCodes.Unexpected;
+        }
     }
 }
