@@ -19,7 +19,7 @@ public sealed class LifecycleTests
     [Fact]
     public async Task WhileLoading_ApiAnswers503WithRetryAfter_AndShutsDownCleanly()
     {
-        await using var node = MeshLlmProcess.Start(["--model", TestModels.Tiny, "--port", "0"],
+        await using var node = MeshLlmProcess.Start(["--model", TestModels.Tiny, "--port", "0", "--backend", "embedded"],
             new Dictionary<string, string?> { ["MESHLLM__INFERENCE__STARTUPDELAY"] = "00:05:00" });
         var api = await node.WaitForApiAsync();
 
@@ -39,7 +39,7 @@ public sealed class LifecycleTests
     [Fact]
     public async Task ClientCancelsStream_SlotIsFreed_NextRequestServed()
     {
-        await using var node = MeshLlmProcess.Start(["--model", TestModels.Tiny, "--port", "0", "--parallel", "1", "--ctx-size", "16384"]);
+        await using var node = MeshLlmProcess.Start(["--model", TestModels.Tiny, "--port", "0", "--backend", "embedded", "--parallel", "1", "--ctx-size", "16384"]);
         var api = await node.WaitForApiAsync();
         var engine = await node.WaitForReadyAsync();
 
@@ -67,7 +67,7 @@ public sealed class LifecycleTests
     [InlineData(PosixSignal.SigTerm)]
     public async Task Signal_DuringStream_ExitsZero(int signal)
     {
-        await using var node = MeshLlmProcess.Start(["--model", TestModels.Tiny, "--port", "0", "--ctx-size", "16384"]);
+        await using var node = MeshLlmProcess.Start(["--model", TestModels.Tiny, "--port", "0", "--backend", "embedded", "--ctx-size", "16384"]);
         var api = await node.WaitForApiAsync();
         await node.WaitForReadyAsync();
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "v1/chat/completions")) { Content = JsonContent.Create(Chat("long", stream: true)) };

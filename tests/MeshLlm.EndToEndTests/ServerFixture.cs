@@ -20,7 +20,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Process = MeshLlmProcess.Start(["--model", TestModels.Tiny, "--port", "0", "--parallel", "4"]);
+        Process = MeshLlmProcess.Start(["--model", TestModels.Tiny, "--port", "0", "--parallel", "4", "--backend", "embedded"]);
         Api = await Process.WaitForApiAsync();
         Engine = await Process.WaitForReadyAsync();
     }

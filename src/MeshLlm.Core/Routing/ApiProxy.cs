@@ -13,7 +13,7 @@ namespace MeshLlm.Routing;
 /// and forwards each generation request, on its own, to the server of the model its body names.
 /// </summary>
 /// <remarks>
-/// Flow per request: (1) read the bounded body; (2) parse it with a real JSON reader for <c>model</c>;
+/// Flow per request: (1) read the bounded body; (2) parse and validate it with a real JSON reader;
 /// (3) <see cref="RoutePolicy"/> picks the target or the error; (4) YARP's forwarder sends the buffered body
 /// and streams the answer back unbuffered, with an idle (not total) timeout.
 /// </remarks>
@@ -57,18 +57,17 @@ public sealed partial class ApiProxy : IDisposable
         try
         {
             var body = await RequestBody.ReadAsync(context.Request, cancellationToken);
-            if (!OpenAiRequestParser.TryParseObject(body, out var document, out var error))
+            // Validate the whole request here, so every backend's clients get the same OpenAI-style 400s.
+            var parsed = context.Request.Path.StartsWithSegments("/v1/chat/completions")
+                ? OpenAiRequestParser.ParseChat(body)
+                : OpenAiRequestParser.ParseCompletion(body);
+            if (!parsed.IsValid)
             {
-                await error.WriteAsync(context.Response, cancellationToken);
+                await parsed.Error.WriteAsync(context.Response, cancellationToken);
                 return;
             }
 
-            string? model;
-            using (document)
-            {
-                model = OpenAiRequestParser.ReadModel(document.RootElement);
-            }
-
+            var model = parsed.Request.Model;
             var decision = RoutePolicy.Choose(model, _state.Models, _options.LoadingRetryAfterSeconds);
             if (decision.Error is not null)
             {

@@ -5,8 +5,9 @@ using MeshLlm.Inference.OpenAi;
 namespace MeshLlm.Routing;
 
 /// <summary>
-/// Turns a model server that dies mid-stream into a proper ending for the client: an SSE answer whose upstream
-/// breaks gets a final <c>data: {"error":...}</c> event, instead of a truncated stream or an aborted connection.
+/// Makes every model server's answers look the same to clients: an SSE answer whose upstream breaks gets a
+/// final <c>data: {"error":...}</c> event instead of a truncated stream or an aborted connection, and error
+/// bodies in llama-server's dialect (numeric <c>code</c>) are rewritten to OpenAI's (string <c>code</c>).
 /// </summary>
 /// <remarks>
 /// YARP aborts the client connection when the upstream body fails after the response started. Wrapping the
@@ -18,7 +19,11 @@ internal sealed class StreamErrorHandler(HttpMessageHandler inner) : DelegatingH
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken);
-        if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+        if (!response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == "application/json")
+        {
+            await ErrorDialect.NormalizeAsync(response, cancellationToken);
+        }
+        else if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {
             var original = response.Content;
             var content = new StreamContent(new GuardedStream(await original.ReadAsStreamAsync(cancellationToken)));

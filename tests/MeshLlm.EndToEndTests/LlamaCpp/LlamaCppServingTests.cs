@@ -53,6 +53,30 @@ public sealed class LlamaCppServingTests(LlamaCppNodeFixture fixture) : IClassFi
     }
 
     [Fact]
+    public async Task PromptLargerThanContext_SameOpenAiErrorAsEmbedded()
+    {
+        var node = await fixture.StartAsync();
+        var prompt = string.Join(' ', Enumerable.Range(0, 6000).Select(i => $"w{i}"));
+        using var http = new HttpClient();
+        using var response = await http.PostAsJsonAsync(new Uri(node.Api, "v1/chat/completions"),
+            new { model = "tiny", messages = new[] { new { role = "user", content = prompt } } }, Ct);
+
+        var error = await CompletionsAndErrorTests.AssertErrorAsync(response, HttpStatusCode.BadRequest, "context_length_exceeded");
+        Assert.Equal("invalid_request_error", error.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task InvalidRequest_ValidatedByTheProxy_SameErrorAsEmbedded()
+    {
+        var node = await fixture.StartAsync();
+        using var http = new HttpClient();
+        using var response = await http.PostAsJsonAsync(new Uri(node.Api, "v1/chat/completions"), new { model = "tiny", messages = 5 }, Ct);
+
+        var error = await CompletionsAndErrorTests.AssertErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request");
+        Assert.Equal("messages", error.GetProperty("param").GetString());
+    }
+
+    [Fact]
     public async Task Completion_ReturnsText()
     {
         var node = await fixture.StartAsync();
