@@ -50,19 +50,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
         var logPath = Path.Combine(registry.LogDirectory, name + ".log");
         var log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
         log.WriteLine($"---- {fileName} {string.Join(' ', arguments)}");
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var process = new Process { StartInfo = CommandRunner.StartInfo(fileName, arguments), EnableRaisingEvents = true };
         var child = new ChildProcess(name, process, log, logPath, registry, logger);
         process.OutputDataReceived += (_, e) => child.OnOutput(e.Data);
         process.ErrorDataReceived += (_, e) => child.OnOutput(e.Data);

@@ -8,19 +8,7 @@ internal static class CommandRunner
     /// <summary>Output of the command, or null when it cannot be started or exceeds <paramref name="timeout"/>.</summary>
     public static async Task<string?> RunAsync(string fileName, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(fileName)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = new Process { StartInfo = info };
+        using var process = new Process { StartInfo = StartInfo(fileName, arguments) };
         try
         {
             process.Start();
@@ -45,6 +33,24 @@ internal static class CommandRunner
             cancellationToken.ThrowIfCancellationRequested();
             return null;
         }
+    }
+
+    /// <summary>How every child is started: an argument list (never a shell string), all three streams redirected.</summary>
+    public static ProcessStartInfo StartInfo(string fileName, IReadOnlyList<string> arguments)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        return info;
     }
 
     /// <summary>Finds an executable on PATH.</summary>
