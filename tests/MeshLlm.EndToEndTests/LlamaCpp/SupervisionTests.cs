@@ -117,20 +117,26 @@ public sealed class SupervisionTests
         LlamaCppRig.Require();
         using var unrelated = System.Diagnostics.Process.Start("sleep", "300");
         using var leftover = System.Diagnostics.Process.Start("sleep", "300");
+        using var othersChild = System.Diagnostics.Process.Start("sleep", "300");
         var home = Directory.CreateTempSubdirectory("mesh-llm-home-").FullName;
         var run = Directory.CreateDirectory(Path.Combine(home, "run")).FullName;
         // Same PID, other start time: a PID reused by someone else's process.
         await File.WriteAllTextAsync(Path.Combine(run, $"llama-server-{unrelated.Id}.pid"), $"{unrelated.Id} 1\n", Ct);
         // PID and start time as recorded by a crashed run: ours.
         await File.WriteAllTextAsync(Path.Combine(run, $"rpc-server-{leftover.Id}.pid"), $"{leftover.Id} {StartTime(leftover.Id)}\n", Ct);
+        // A child of another node that shares this home and is still alive (this test process plays that node).
+        await File.WriteAllTextAsync(Path.Combine(run, $"llama-server-{othersChild.Id}.pid"),
+            $"{othersChild.Id} {StartTime(othersChild.Id)} {Environment.ProcessId} {StartTime(Environment.ProcessId)}\n", Ct);
 
         await using var node = MeshLlmProcess.Start(["--model", TestModels.Tiny, "--port", "0", "--backend", "llamacpp"], LlamaCppRig.ChildEnvironment(), home);
         await node.WaitForReadyAsync();
 
         Assert.True(leftover.WaitForExit(TimeSpan.FromSeconds(10)), "the leftover child of a crashed run was not killed");
         Assert.False(unrelated.HasExited, "an unrelated process was killed");
+        Assert.False(othersChild.HasExited, "the child of another live node was killed");
         Assert.Single(node.Events(5200));
         unrelated.Kill();
+        othersChild.Kill();
     }
 
     private static string StartTime(int pid)

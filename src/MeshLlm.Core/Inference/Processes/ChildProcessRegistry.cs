@@ -5,12 +5,15 @@ using Microsoft.Extensions.Logging;
 namespace MeshLlm.Inference.Processes;
 
 /// <summary>
-/// Records every child we start in <c>$MESH_LLM_HOME/run/NAME-PID.pid</c> (PID and start time), kills live
-/// children when this process exits for any reason, and at start kills leftovers of a crashed run: only
-/// processes whose PID and start time both match what we recorded, so an unrelated process is never touched.
+/// Records every child we start in <c>$MESH_LLM_HOME/run/NAME-PID.pid</c> (its PID and start time, and ours),
+/// kills live children when this process exits for any reason, and at start kills leftovers of a crashed run:
+/// only a child whose owner is gone and whose PID and start time both match the record, so neither an
+/// unrelated process nor the child of another live node sharing this home is ever touched.
 /// </summary>
 public sealed partial class ChildProcessRegistry
 {
+    private static readonly int s_self = Environment.ProcessId;
+    private static readonly long? s_selfStart = PosixProcess.StartTime(Environment.ProcessId);
     private readonly ConcurrentDictionary<int, string> _live = new();
     private readonly ILogger<ChildProcessRegistry> _logger;
 
@@ -31,9 +34,8 @@ public sealed partial class ChildProcessRegistry
     public void Add(string name, int pid)
     {
         Directory.CreateDirectory(RunDirectory);
-        var start = PosixProcess.StartTime(pid);
         var file = PidFile(name, pid);
-        File.WriteAllText(file + ".tmp", $"{pid} {start?.ToString(CultureInfo.InvariantCulture) ?? "0"}\n");
+        File.WriteAllText(file + ".tmp", string.Join(' ', pid, Number(PosixProcess.StartTime(pid)), s_self, Number(s_selfStart)) + "\n");
         File.Move(file + ".tmp", file, overwrite: true);
         _live[pid] = file;
     }
@@ -58,17 +60,23 @@ public sealed partial class ChildProcessRegistry
         var killed = 0;
         foreach (var file in Directory.EnumerateFiles(RunDirectory, "*.pid"))
         {
-            if (TryRead(file, out var pid, out var start) && !_live.ContainsKey(pid)
-                && start != 0 && PosixProcess.StartTime(pid) == start && PosixProcess.Signal(pid, PosixProcess.SigKill))
+            if (!TryRead(file, out var record) || _live.ContainsKey(record.Pid))
             {
-                LogKilledStale(Path.GetFileNameWithoutExtension(file), pid);
+                continue;
+            }
+
+            if (record.OwnerStart != 0 && PosixProcess.StartTime(record.OwnerPid) == record.OwnerStart)
+            {
+                continue; // another live node using this home owns it
+            }
+
+            if (record.Start != 0 && PosixProcess.StartTime(record.Pid) == record.Start && PosixProcess.Signal(record.Pid, PosixProcess.SigKill))
+            {
+                LogKilledStale(Path.GetFileNameWithoutExtension(file), record.Pid);
                 killed++;
             }
 
-            if (!_live.Values.Contains(file))
-            {
-                File.Delete(file);
-            }
+            File.Delete(file);
         }
 
         return killed;
@@ -87,15 +95,24 @@ public sealed partial class ChildProcessRegistry
 
     private string PidFile(string name, int pid) => Path.Combine(RunDirectory, $"{name}-{pid}.pid");
 
-    private static bool TryRead(string file, out int pid, out long start)
+    private static string Number(long? value) => (value ?? 0).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Reads "PID START [OWNER-PID OWNER-START]"; a record without an owner is treated as orphaned.</summary>
+    private static bool TryRead(string file, out PidRecord record)
     {
-        pid = 0;
-        start = 0;
-        var parts = File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return parts.Length == 2
-            && int.TryParse(parts[0], CultureInfo.InvariantCulture, out pid)
-            && long.TryParse(parts[1], CultureInfo.InvariantCulture, out start);
+        record = default;
+        var numbers = File.ReadAllText(file).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(part => long.TryParse(part, CultureInfo.InvariantCulture, out var n) ? n : -1).ToArray();
+        if (numbers.Length is not (2 or 4) || numbers.Any(n => n < 0) || numbers[0] > int.MaxValue)
+        {
+            return false;
+        }
+
+        record = new PidRecord((int)numbers[0], numbers[1], numbers.Length == 4 ? (int)Math.Min(numbers[2], int.MaxValue) : 0, numbers.Length == 4 ? numbers[3] : 0);
+        return true;
     }
+
+    private readonly record struct PidRecord(int Pid, long Start, int OwnerPid, long OwnerStart);
 
     [LoggerMessage(EventId = 5200, Level = LogLevel.Warning, Message = "Killed {Name} (PID {Pid}) left running by an earlier run that crashed")]
     private partial void LogKilledStale(string name, int pid);
