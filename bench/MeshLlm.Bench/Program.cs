@@ -33,5 +33,5 @@ model ??= BenchModel.Path(f16);
 await (scenario == "solo"
     ? SoloScenario.RunAsync(rounds, threads, model, CancellationToken.None)
     : LlamaCppScenario.RunAsync(rounds, threads, model, binDir!, CancellationToken.None));
-Console.WriteLine($"load average at end: {Stats.LoadAverage()}");
+Console.WriteLine($"load average at end: {Stats.LoadAverage()}; probes retried after a failure: {StreamProbe.Retries}");
 return 0;

@@ -11,7 +11,7 @@ internal static class SoloScenario
     public static async Task RunAsync(int rounds, int threads, string model, CancellationToken ct)
     {
         await using var node = await BenchNode.StartAsync(model, "embedded", threads);
-        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
+        using var http = StreamProbe.CreateClient();
         await StreamProbe.WarmUpAsync(http, [node.Api, node.Engine], ct);
 
         Uri[] targets = [node.Api, node.Engine];
@@ -49,7 +49,8 @@ internal static class SoloScenario
             $"solo: bench model, embedded engine, {threads} threads, medians of {rounds} rounds, {Environment.ProcessorCount} cores",
             ["measure", "through :9337", "engine direct", "ratio"],
             [
-                [$"decode tok/s ({StreamProbe.DecodeTokens} tokens, greedy)", $"{apiTps:F1}", $"{directTps:F1}", Stats.Ratio(apiTps, directTps)],
+                [$"decode tok/s ({StreamProbe.DecodeTokens} tokens, greedy)", $"{apiTps:F1}", $"{directTps:F1}",
+                    $"{Stats.Ratio(apiTps, directTps)} ({Stats.RoundSpread(viaApi.Select(s => s.DecodeTokensPerSecond), direct.Select(s => s.DecodeTokensPerSecond))})"],
                 [$"time to first token, ms ({direct[0].PromptTokens}-token prompt)", $"{apiTtft:F1}", $"{directTtft:F1}", $"{apiTtft - directTtft:+0.00;-0.00} ms"],
                 [$"prompt processing tok/s ({prefill[0].PromptTokens}-token prompt)", "", $"{pp:F0}", ""],
                 ["engine aggregate tok/s, 1 stream", "", $"{one:F1}", ""],

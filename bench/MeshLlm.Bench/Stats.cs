@@ -47,6 +47,16 @@ internal static class Stats
     public static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
+    /// <summary>
+    /// The spread of the per-round ratios a[i]/b[i] (samples of one round were taken back to back, so drift cancels):
+    /// the middle half, e.g. <c>rounds 0.93–0.99</c>.
+    /// </summary>
+    public static string RoundSpread(IEnumerable<double> a, IEnumerable<double> b)
+    {
+        var ratios = a.Zip(b, (x, y) => y > 0 ? x / y : 0).Order().ToArray();
+        return ratios.Length < 2 ? "" : $"rounds {ratios[(ratios.Length - 1) / 4]:F2}–{ratios[ratios.Length * 3 / 4]:F2}";
+    }
+
     /// <summary>The ratio <paramref name="a"/>/<paramref name="b"/> with three decimals.</summary>
     public static string Ratio(double a, double b) => b > 0 ? $"{a / b:F3}" : "n/a";
 }

@@ -15,6 +15,8 @@ internal static class StreamProbe
 {
     public const int DecodeTokens = 128;
 
+    private static int s_retries;
+
     private static readonly string s_longPrompt = string.Join(' ', Enumerable.Range(0, 90).Select(i => $"word{i}"));
 
     /// <summary>
@@ -41,7 +43,33 @@ internal static class StreamProbe
         }
     }
 
+    /// <summary>Probes that failed before any answer and were retried once (see <see cref="RunAsync"/>).</summary>
+    public static int Retries => s_retries;
+
+    /// <summary>
+    /// A client whose idle connections expire after 2 s, before llama-server (cpp-httplib: <c>Keep-Alive: timeout=5</c>)
+    /// closes them: a request sent on a connection the server is closing at that moment fails with "response ended
+    /// prematurely", and interleaved rounds leave each target idle for about 5 s.
+    /// </summary>
+    public static HttpClient CreateClient() =>
+        new(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(2), UseProxy = false }) { Timeout = TimeSpan.FromMinutes(10) };
+
+    /// <summary>Runs one probe; a failure before any answer (e.g. a 502 from the proxy) is printed and retried once.</summary>
     public static async Task<StreamSample> RunAsync(HttpClient http, Uri baseAddress, string prompt, int maxTokens, CancellationToken ct)
+    {
+        try
+        {
+            return await RunOnceAsync(http, baseAddress, prompt, maxTokens, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            Interlocked.Increment(ref s_retries);
+            await global::System.Console.Error.WriteLineAsync($"warning: {e.Message} {e.InnerException?.InnerException?.Message} Retrying once.");
+            return await RunOnceAsync(http, baseAddress, prompt, maxTokens, ct);
+        }
+    }
+
+    private static async Task<StreamSample> RunOnceAsync(HttpClient http, Uri baseAddress, string prompt, int maxTokens, CancellationToken ct)
     {
         var body = new
         {
@@ -54,8 +82,19 @@ internal static class StreamProbe
         };
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseAddress, "v1/chat/completions")) { Content = JsonContent.Create(body) };
         var start = Stopwatch.GetTimestamp();
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
-        response.EnsureSuccessStatusCode();
+        HttpResponseMessage? response = null;
+        try
+        {
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            response.EnsureSuccessStatusCode();
+        }
+        catch (HttpRequestException e)
+        {
+            response?.Dispose();
+            throw new HttpRequestException($"POST {request.RequestUri} failed: {e.Message}", e);
+        }
+
+        using var _ = response;
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
         double? first = null;
         double last = 0;

@@ -39,6 +39,7 @@ public sealed partial class ApiProxy : IDisposable
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             ConnectTimeout = _options.ConnectTimeout,
+            PooledConnectionIdleTimeout = _options.PooledConnectionIdleTimeout,
             ActivityHeadersPropagator = null,
         }));
         // Model servers on loopback speak HTTP/1.1; asking for it avoids a failed HTTP/2 attempt per request.

@@ -20,6 +20,12 @@ public sealed class RoutingOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long an idle pooled connection to a model server is kept. Must stay under the servers' own keep-alive
+    /// (llama-server closes idle connections after 5 s), or a request can race the server's close. Default 4 s.
+    /// </summary>
+    public TimeSpan PooledConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(4);
+
     /// <summary>How long to wait for a connection to a model server. Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }
