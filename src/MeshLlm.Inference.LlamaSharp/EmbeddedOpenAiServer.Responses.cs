@@ -48,13 +48,7 @@ internal sealed partial class EmbeddedOpenAiServer
         {
             if (item.Error is not null)
             {
-                var error = new System.Buffers.ArrayBufferWriter<byte>();
-                using (var writer = new System.Text.Json.Utf8JsonWriter(error))
-                {
-                    ServerError(item.Error).WriteJson(writer);
-                }
-
-                await WriteEventAsync(response, error.WrittenSpan.ToArray(), cancellationToken);
+                await WriteEventAsync(response, ServerError(item.Error).ToJsonBytes(), cancellationToken);
                 return;
             }
 

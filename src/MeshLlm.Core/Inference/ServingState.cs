@@ -28,26 +28,7 @@ public sealed class ServingState
     public void Publish(ServedModel model)
     {
         ImmutableInterlocked.Update(ref _models, list =>
-        {
-            var index = list.FindIndex(m => m.Name == model.Name);
-            return index >= 0 ? list.SetItem(index, model) : list.Add(model);
-        });
+            list.FirstOrDefault(m => m.Name == model.Name) is { } existing ? list.Replace(existing, model) : list.Add(model));
         Changed?.Invoke();
-    }
-}
-
-internal static class ImmutableArrayExtensions
-{
-    public static int FindIndex<T>(this ImmutableArray<T> list, Func<T, bool> predicate)
-    {
-        for (var i = 0; i < list.Length; i++)
-        {
-            if (predicate(list[i]))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }

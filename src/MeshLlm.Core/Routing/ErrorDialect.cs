@@ -42,13 +42,7 @@ internal static class ErrorDialect
                 "unavailable_error" => ("server_error", "model_loading"),
                 _ => (type, type),
             };
-            using var buffer = new MemoryStream();
-            using (var writer = new Utf8JsonWriter(buffer, JsonOutput.Options))
-            {
-                new OpenAiError(status, message, openAiType, openAiCode).WriteJson(writer);
-            }
-
-            return buffer.ToArray();
+            return new OpenAiError(status, message, openAiType, openAiCode).ToJsonBytes();
         }
         catch (JsonException)
         {

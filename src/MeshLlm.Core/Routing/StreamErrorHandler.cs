@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using MeshLlm.Inference.OpenAi;
 
 namespace MeshLlm.Routing;
@@ -90,15 +89,7 @@ internal sealed class StreamErrorHandler(HttpMessageHandler inner) : DelegatingH
         {
             var error = new OpenAiError((int)HttpStatusCode.BadGateway,
                 "The model server stopped in the middle of this answer; retry the request.", "server_error", "upstream_failed");
-            using var buffer = new MemoryStream();
-            buffer.Write("\n\ndata: "u8);
-            using (var writer = new Utf8JsonWriter(buffer, JsonOutput.Options))
-            {
-                error.WriteJson(writer);
-            }
-
-            buffer.Write("\n\n"u8);
-            return buffer.ToArray();
+            return [.. "\n\ndata: "u8, .. error.ToJsonBytes(), .. "\n\n"u8];
         }
 
         protected override void Dispose(bool disposing)

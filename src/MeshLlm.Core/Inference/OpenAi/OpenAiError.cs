@@ -48,6 +48,18 @@ public sealed record OpenAiError(int StatusCode, string Message, string Type, st
         await writer.FlushAsync(cancellationToken);
     }
 
+    /// <summary>The <c>{"error":{...}}</c> object as UTF-8 JSON, e.g. for an SSE error event.</summary>
+    public byte[] ToJsonBytes()
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, JsonOutput.Options))
+        {
+            WriteJson(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
     /// <summary>Writes the <c>{"error":{...}}</c> object.</summary>
     public void WriteJson(Utf8JsonWriter writer)
     {
