@@ -1,0 +1,202 @@
+using MeshLlm.Identity;
+using MeshLlm.Membership.Messages;
+using MeshLlm.Transport;
+
+namespace MeshLlm.Membership;
+
+public sealed partial class MeshNode
+{
+    private static readonly TimeSpan s_linger = TimeSpan.FromSeconds(2);
+
+    private Task HandleChannelAsync(MeshChannel channel) => channel.Type switch
+    {
+        ChannelType.Gossip when !channel.Connection.RemoteIsClient => OnGossipAsync(channel),
+        ChannelType.Ping => OnPingAsync(channel),
+        ChannelType.PeerDown when !channel.Connection.RemoteIsClient => OnPeerDownAsync(channel),
+        ChannelType.PeerLeaving => OnLeavingAsync(channel),
+        ChannelType.RoutingTable when !IsClient => OnRoutingRequestAsync(channel),
+        _ => channel.DisposeAsync().AsTask(),
+    };
+
+    /// <summary>Sends our entries (all of them when <paramref name="full"/>) and merges what comes back.</summary>
+    private async Task ExchangeAsync(MeshConnection connection, bool full, IReadOnlyList<PeerAnnouncement>? entries, CancellationToken cancellationToken)
+    {
+        var channel = await connection.OpenChannelAsync(ChannelType.Gossip, _transportOptions.ChannelOpenTimeout, cancellationToken);
+        GossipFrame? reply;
+        try
+        {
+            var frame = new GossipFrame(FrameVersion, full, full ? AllEntries() : entries ?? []);
+            await channel.WriteFrameAsync(frame, MembershipJsonContext.Default.GossipFrame, cancellationToken);
+            LogFrame(_logger, "sent", "gossip", connection.Remote.ToShortString(), frame.Entries.Count);
+            reply = await channel.ReadFrameAsync(MembershipJsonContext.Default.GossipFrame, cancellationToken);
+        }
+        finally
+        {
+            await channel.CloseAsync(s_linger, _time);
+        }
+
+        if (reply is null)
+        {
+            throw new IOException($"{connection.Remote.ToShortString()} closed the gossip channel without answering.");
+        }
+
+        MergeAll(reply.Entries, connection);
+    }
+
+    private async Task OnGossipAsync(MeshChannel channel)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+        cts.CancelAfter(_transportOptions.ChannelOpenTimeout);
+        var frame = await channel.ReadFrameAsync(MembershipJsonContext.Default.GossipFrame, cts.Token);
+        if (frame is null)
+        {
+            return;
+        }
+
+        LogFrame(_logger, "received", "gossip", channel.Connection.Remote.ToShortString(), frame.Entries.Count);
+        MergeAll(frame.Entries, channel.Connection);
+        var reply = new GossipFrame(FrameVersion, false, frame.Full ? AllEntries() : []);
+        await channel.WriteFrameAsync(reply, MembershipJsonContext.Default.GossipFrame, cts.Token);
+        await channel.CloseAsync(s_linger, _time);
+    }
+
+    /// <summary>Merges entries from <paramref name="source"/>; forwards what was new; dials peers we just learned of.</summary>
+    private void MergeAll(IReadOnlyList<PeerAnnouncement> entries, MeshConnection source)
+    {
+        var accepted = new List<PeerAnnouncement>();
+        var added = new List<PeerAnnouncement>();
+        var deadButSeen = new List<NodeId>();
+        var selfSeen = false;
+        lock (_lock)
+        {
+            foreach (var entry in entries.Take(10_000))
+            {
+                var outcome = _table.Merge(entry, source.Remote);
+                switch (outcome)
+                {
+                    case MergeOutcome.Added:
+                        added.Add(entry);
+                        accepted.Add(entry);
+                        break;
+                    case MergeOutcome.Updated:
+                        accepted.Add(entry);
+                        break;
+                    case MergeOutcome.Dead:
+                        deadButSeen.Add(NodeIdOf(entry));
+                        break;
+                    case MergeOutcome.Self when entry.Seq > _self.Seq:
+                        // Someone holds a later announcement of ours (an earlier run with a faster clock): outrank it.
+                        _self = _self with { Seq = entry.Seq };
+                        selfSeen = true;
+                        break;
+                }
+            }
+        }
+
+        foreach (var entry in added)
+        {
+            LogPeerUp(_logger, entry.Id[..10], entry.Role, entry.Serving ?? "-", source.Remote.ToShortString());
+        }
+
+        if (accepted.Count > 0)
+        {
+            Publish();
+            Push(accepted, except: source.Remote);
+        }
+
+        if (selfSeen)
+        {
+            BumpSelf();
+        }
+
+        foreach (var entry in added.Where(e => NodeIdOf(e) != source.Remote))
+        {
+            _ = DialAsync(NodeIdOf(entry), entry.Addresses, "learned from " + source.Remote.ToShortString());
+        }
+
+        // A third party still sees a node we buried: check for ourselves rather than trusting either side.
+        foreach (var id in deadButSeen)
+        {
+            IReadOnlyList<string> addresses;
+            lock (_lock)
+            {
+                addresses = _table.DeadPeers.FirstOrDefault(d => d.Id == id)?.Addresses ?? [];
+            }
+
+            _ = DialAsync(id, addresses, "seen alive by " + source.Remote.ToShortString());
+        }
+    }
+
+    /// <summary>Pushes <paramref name="entries"/> to every connected peer but <paramref name="except"/>.</summary>
+    private void Push(IReadOnlyList<PeerAnnouncement> entries, NodeId? except)
+    {
+        foreach (var connection in Transport.Connections.Where(c => !c.RemoteIsClient && c.Remote != except))
+        {
+            _ = TryExchangeAsync(connection, full: false, entries);
+        }
+    }
+
+    private async Task TryExchangeAsync(MeshConnection connection, bool full, IReadOnlyList<PeerAnnouncement>? entries)
+    {
+        try
+        {
+            await ExchangeAsync(connection, full, entries, _stopping.Token);
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or OperationCanceledException or MeshProtocolException or ObjectDisposedException)
+        {
+            LogGossipFailed(_logger, connection.Remote.ToShortString(), e.Message);
+        }
+    }
+
+    /// <summary>Connects to a peer (unless connected or already being dialed) and exchanges full tables.</summary>
+    private async Task<bool> DialAsync(NodeId peer, IReadOnlyList<string> addresses, string why)
+    {
+        if (peer == Id || IsClient || addresses.Count == 0 || Transport.TryGetConnection(peer, out _) || !TryBeginBusy(peer))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            cts.CancelAfter(_transportOptions.ConnectTimeout + _transportOptions.HandshakeTimeout);
+            var connection = await Transport.ConnectAsync(peer, addresses, fresh: false, cts.Token);
+            await ExchangeAsync(connection, full: true, null, cts.Token);
+            return true;
+        }
+        catch (Exception e) when (e is MeshConnectException or IOException or TimeoutException or OperationCanceledException or MeshProtocolException or ObjectDisposedException)
+        {
+            LogDialFailed(_logger, peer.ToShortString(), why, e.Message);
+            bool suspected;
+            lock (_lock)
+            {
+                suspected = _table.TryGet(peer, out var record) && record.Health == PeerHealth.Suspected;
+            }
+
+            if (suspected && !_stopping.IsCancellationRequested)
+            {
+                // This dial was the confirmation a suspicion waits for.
+                DeclareDead(peer, "suspected, and a fresh dial failed (" + e.Message + ")");
+            }
+
+            return false;
+        }
+        finally
+        {
+            EndBusy(peer);
+        }
+    }
+
+    private async Task OnGossipTick()
+    {
+        var connections = Transport.Connections.Where(c => !c.RemoteIsClient).ToList();
+        if (IsClient)
+        {
+            await RefreshRoutingTableAsync();
+        }
+        else if (connections.Count > 0)
+        {
+            await TryExchangeAsync(connections[Random.Shared.Next(connections.Count)], full: true, null);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.Text.Json.Serialization;
+
+namespace MeshLlm.Membership.Messages;
+
+/// <summary>
+/// What a node says about itself; gossip carries everyone's, and an entry replaces the one held only when its
+/// <see cref="Seq"/> is larger (or it arrives straight from the node it describes).
+/// </summary>
+/// <remarks>Version rule: fields are only ever added; readers ignore unknown ones and default missing ones.</remarks>
+public sealed record PeerAnnouncement
+{
+    [JsonPropertyName("id")]
+    public required string Id { get; init; }
+
+    /// <summary>Grows on every change; starts at the node's start time in microseconds so a restart outranks the old run.</summary>
+    [JsonPropertyName("seq")]
+    public long Seq { get; init; }
+
+    [JsonPropertyName("addrs")]
+    public IReadOnlyList<string> Addresses { get; init; } = [];
+
+    /// <summary><c>worker</c>, <c>host</c>, <c>standby</c> or <c>client</c>.</summary>
+    [JsonPropertyName("role")]
+    public string Role { get; init; } = PeerRoles.Standby;
+
+    /// <summary>The model this node serves or is loading; null when none.</summary>
+    [JsonPropertyName("serving")]
+    public string? Serving { get; init; }
+
+    /// <summary><c>loading</c>, <c>ready</c> or <c>failed</c> for <see cref="Serving"/>.</summary>
+    [JsonPropertyName("state")]
+    public string? ModelState { get; init; }
+
+    /// <summary><c>embedded</c> or <c>llamacpp</c>.</summary>
+    [JsonPropertyName("backend")]
+    public string? Backend { get; init; }
+
+    /// <summary>Can lend an rpc-server to a split.</summary>
+    [JsonPropertyName("rpc")]
+    public bool RpcCapable { get; init; }
+
+    [JsonPropertyName("vram_bytes")]
+    public long VramBytes { get; init; }
+
+    [JsonPropertyName("on_disk")]
+    public IReadOnlyList<string> ModelsOnDisk { get; init; } = [];
+
+    [JsonPropertyName("wanted")]
+    public IReadOnlyList<string> Wanted { get; init; } = [];
+
+    [JsonPropertyName("mesh")]
+    public string? Mesh { get; init; }
+
+    [JsonPropertyName("version")]
+    public string? Version { get; init; }
+
+    /// <summary>Unix milliseconds when the node started.</summary>
+    [JsonPropertyName("started_ms")]
+    public long StartedMs { get; init; }
+}
+
+/// <summary>Role names used in announcements.</summary>
+public static class PeerRoles
+{
+    public const string Host = "host";
+    public const string Worker = "worker";
+    public const string Standby = "standby";
+    public const string Client = "client";
+}
