@@ -12,6 +12,11 @@ public sealed class MeshConnection : IAsyncDisposable
     private const string ChannelName = "mesh";
     private static long s_serials;
 
+    /// <summary>Malformed frames or unknown channel types a peer may send before we hang up on it.</summary>
+    internal const int MaxStrikes = 10;
+
+    private int _strikes;
+
     private readonly MultiplexingStream _mux;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TimeProvider _time;
@@ -115,9 +120,8 @@ public sealed class MeshConnection : IAsyncDisposable
             channel.Input.AdvanceTo(read.Buffer.GetPosition(1));
             if (!Enum.IsDefined(type))
             {
-                onBadChannel(this, $"unknown channel type 0x{(byte)type:x2}");
                 channel.Dispose();
-                return;
+                throw new MeshProtocolException($"unknown channel type 0x{(byte)type:x2}");
             }
 
             await using var mesh = new MeshChannel(this, type, channel);
@@ -126,6 +130,11 @@ public sealed class MeshConnection : IAsyncDisposable
         catch (MeshProtocolException e)
         {
             onBadChannel(this, e.Message);
+            if (Interlocked.Increment(ref _strikes) >= MaxStrikes)
+            {
+                onBadChannel(this, $"{MaxStrikes} protocol violations; closing the connection");
+                await DisposeAsync();
+            }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException or TimeoutException)
         {
