@@ -9,6 +9,9 @@ internal static class Program
     private static async Task<int> Main(string[] args)
     {
         var root = ServeCommand.Create();
+        root.Subcommands.Add(TokenCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(RotateKeyCommand.Create());
         root.Subcommands.Add(MakeTestModelCommand.Create());
         var configuration = new InvocationConfiguration
         {

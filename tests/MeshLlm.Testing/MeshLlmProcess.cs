@@ -34,18 +34,78 @@ public sealed class MeshLlmProcess : IAsyncDisposable
 
     public string Stderr { get { lock (_lock) return string.Join('\n', _stderr); } }
 
-    /// <summary>Starts mesh-llm with the given arguments plus <c>--log-format json</c>.</summary>
-    public static MeshLlmProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, string? home = null)
+    /// <summary>
+    /// Starts mesh-llm with the given arguments plus <c>--log-format json</c>, and <c>--console 0</c> unless the
+    /// arguments choose the console (so no test depends on port 3131 being free).
+    /// </summary>
+    /// <remarks><paramref name="prefix"/> runs the executable through another program, e.g. <c>ip netns exec NS</c>.</remarks>
+    public static MeshLlmProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null, string? home = null, IReadOnlyList<string>? prefix = null)
     {
         home ??= Directory.CreateTempSubdirectory("mesh-llm-home-").FullName;
+        var list = args.ToList();
+        if (!list.Contains("--console") && !list.Contains("--no-console"))
+        {
+            list.AddRange(["--console", "0"]);
+        }
+
+        var info = StartInfo([.. list, "--log-format", "json"], environment, home);
+        if (prefix is { Count: > 0 })
+        {
+            var wrapped = info.ArgumentList.ToList();
+            info.FileName = prefix[0];
+            info.ArgumentList.Clear();
+            foreach (var arg in prefix.Skip(1).Append(RepoPaths.Executable).Concat(wrapped))
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+
+        info.RedirectStandardInput = true;
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var result = new MeshLlmProcess(process, home);
+        process.OutputDataReceived += (_, e) => result.OnLine(e.Data, stderr: false);
+        process.ErrorDataReceived += (_, e) => result.OnLine(e.Data, stderr: true);
+        process.Exited += (_, _) => result.Signal();
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return result;
+    }
+
+    /// <summary>
+    /// Runs a one-shot command (<c>token</c>, <c>status</c>, <c>rotate-key</c>...) with <paramref name="home"/> as
+    /// <c>MESH_LLM_HOME</c> and returns its exit code and output.
+    /// </summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(
+        IEnumerable<string> args, string home, IReadOnlyDictionary<string, string?>? environment = null, TimeSpan? timeout = null)
+    {
+        using var process = new Process { StartInfo = StartInfo(args, environment, home) };
+        process.Start();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout ?? TimeoutLong);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"mesh-llm {string.Join(' ', args)} did not exit within {timeout ?? TimeoutLong}.");
+        }
+
+        return (process.ExitCode, (await stdout).TrimEnd(), (await stderr).TrimEnd());
+    }
+
+    private static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment, string home)
+    {
         var info = new ProcessStartInfo(RepoPaths.Executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        foreach (var arg in args.Append("--log-format").Append("json"))
+        foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
@@ -64,15 +124,7 @@ public sealed class MeshLlmProcess : IAsyncDisposable
             }
         }
 
-        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var result = new MeshLlmProcess(process, home);
-        process.OutputDataReceived += (_, e) => result.OnLine(e.Data, stderr: false);
-        process.ErrorDataReceived += (_, e) => result.OnLine(e.Data, stderr: true);
-        process.Exited += (_, _) => result.Signal();
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return result;
+        return info;
     }
 
     /// <summary>Every log event with this id seen so far.</summary>
@@ -128,6 +180,52 @@ public sealed class MeshLlmProcess : IAsyncDisposable
 
     /// <summary>The API's base address, from the "API listening" event.</summary>
     public async Task<Uri> WaitForApiAsync() => new((await WaitForEventAsync(8500)).Get("Url")! + "/");
+
+    /// <summary>The console's base address, from the "Console listening" event.</summary>
+    public async Task<Uri> WaitForConsoleAsync() => new((await WaitForEventAsync(8501)).Get("Url")! + "/");
+
+    /// <summary>Waits until the mesh has started or joined ("Mesh ready") and returns the event.</summary>
+    public Task<LogEvent> WaitForMeshAsync(TimeSpan? timeout = null) => WaitForEventAsync(8502, timeout);
+
+    /// <summary>The invite token the node printed on stdout (it is never logged: it holds the join secret).</summary>
+    public async Task<string> WaitForTokenAsync(TimeSpan? timeout = null) =>
+        (await WaitForStdoutAsync(l => l.StartsWith(TokenPrefix, StringComparison.Ordinal), timeout))[TokenPrefix.Length..];
+
+    private const string TokenPrefix = "Invite token: ";
+
+    /// <summary>Waits for a stdout line matching <paramref name="match"/>; fails with the output if the process exits first.</summary>
+    public async Task<string> WaitForStdoutAsync(Func<string, bool> match, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeoutLong);
+        while (true)
+        {
+            Task changed;
+            lock (_lock)
+            {
+                if (_stdout.FirstOrDefault(match) is { } found)
+                {
+                    return found;
+                }
+
+                changed = _changed.Task;
+            }
+
+            if (_process.HasExited)
+            {
+                await _process.WaitForExitAsync(CancellationToken.None);
+                throw new InvalidOperationException($"mesh-llm exited ({_process.ExitCode}) before the expected stdout line.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+            }
+
+            try
+            {
+                await changed.WaitAsync(cts.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                throw new TimeoutException($"No matching stdout line within {timeout ?? TimeoutLong}.\nstdout:\n{Stdout}\nstderr:\n{Stderr}");
+            }
+        }
+    }
 
     /// <summary>Waits until the model is ready and returns the engine's own endpoint.</summary>
     public async Task<Uri> WaitForReadyAsync() => new((await WaitForEventAsync(5001)).Get("Endpoint")!);

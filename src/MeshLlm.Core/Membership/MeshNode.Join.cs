@@ -8,6 +8,9 @@ public sealed partial class MeshNode
 {
     private int _joined;
 
+    /// <summary>Why the last token tried at start did not work (null when none failed).</summary>
+    public string? LastJoinError { get; private set; }
+
     /// <summary>Raised once, when this node first joins a mesh through a token (at start or by the rejoin loop).</summary>
     public event Action<MeshId>? Joined;
 
@@ -24,6 +27,7 @@ public sealed partial class MeshNode
             catch (Exception e) when (e is MeshConnectException or IOException or TimeoutException or MeshProtocolException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 refused += e is MeshConnectException { Rejected: true } ? 1 : 0;
+                LastJoinError = $"{token.Node.ToShortString()}: {e.Message}";
                 LogJoinFailed(_logger, token.Node.ToShortString(), e.Message);
             }
         }
@@ -45,11 +49,6 @@ public sealed partial class MeshNode
             {
                 _self = _self with { Mesh = token.Mesh.Value };
             }
-        }
-
-        lock (_lock)
-        {
-            _table.Revive(token.Node);
         }
 
         var connection = await Transport.ConnectAsync(token.Node, token.Addresses, fresh: false, cts.Token);

@@ -109,6 +109,7 @@ public sealed partial class MeshNode
     /// <summary>Marks a peer suspected and confirms with a fresh dial before declaring it dead.</summary>
     private void Suspect(NodeId peer, string reason)
     {
+        bool already;
         lock (_lock)
         {
             if (!_table.TryGet(peer, out var record) || _stopping.IsCancellationRequested)
@@ -116,11 +117,16 @@ public sealed partial class MeshNode
                 return;
             }
 
+            already = record.Health == PeerHealth.Suspected;
             record.Health = PeerHealth.Suspected;
         }
 
-        LogSuspected(_logger, peer.ToShortString(), reason);
-        Publish();
+        if (!already)
+        {
+            LogSuspected(_logger, peer.ToShortString(), reason);
+            Publish();
+        }
+
         _ = ConfirmAsync(peer, reason);
     }
 
@@ -253,12 +259,13 @@ public sealed partial class MeshNode
     private async Task OnLeavingAsync(MeshChannel channel)
     {
         var leaver = channel.Connection.Remote;
-        await channel.CloseAsync(TimeSpan.FromMilliseconds(200), _time);
         bool known;
         lock (_lock)
         {
             known = _table.MarkDead(leaver, left: true);
         }
+
+        await channel.CloseAsync(TimeSpan.FromMilliseconds(200), _time);
 
         if (known)
         {

@@ -1,11 +1,15 @@
 using System.CommandLine;
+using MeshLlm.Console;
 using MeshLlm.Hosting;
 using MeshLlm.Inference;
 using MeshLlm.Inference.LlamaCpp;
 using MeshLlm.Inference.Processes;
+using MeshLlm.Membership;
 using MeshLlm.Routing;
+using MeshLlm.Transport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -19,7 +23,7 @@ internal static class ServeCommand
     {
         var root = new RootCommand(
             "mesh-llm: pool machines into a private mesh that serves LLMs through one OpenAI-compatible API.\n" +
-            "Serves --model on http://localhost:9337/v1. Try it without a download:\n" +
+            "Serves --model on http://localhost:9337/v1 and starts a mesh; --join TOKEN joins one instead. Try it without a download:\n" +
             "  mesh-llm make-test-model tiny.gguf && mesh-llm --model tiny.gguf");
         foreach (var option in ServeOptions.All)
         {
@@ -34,32 +38,71 @@ internal static class ServeCommand
     {
         var ui = new TerminalConsoleUi();
         var cli = ServeOptions.ToConfiguration(result);
-        if (!cli.TryGetValue("Inference:ModelPath", out var modelPath) || string.IsNullOrWhiteSpace(modelPath))
+        var hasModel = cli.TryGetValue("Inference:ModelPath", out var modelPath) && !string.IsNullOrWhiteSpace(modelPath);
+        MeshSetup setup;
+        try
         {
-            ui.Error("No model given. Run with --model <file.gguf> (for a test model: mesh-llm make-test-model tiny.gguf).");
-            return ExitCodes.Usage;
+            var (mesh, transport) = BindMeshOptions(cli);
+            var joins = MeshSetup.Check(mesh, transport, hasModel);
+            if (hasModel)
+            {
+                CheckModelFiles(modelPath!, cli);
+            }
+
+            setup = MeshSetup.Create(joins, mesh, MeshHome.Path);
+        }
+        catch (CommandException e)
+        {
+            ui.Error(e.Message);
+            return e.ExitCode;
         }
 
+        using (setup.Key)
+        {
+            var logging = new LoggingSettings(result.GetValue(ServeOptions.LogLevel)!, result.GetValue(ServeOptions.LogFormat)!);
+            return await BuildAndRunAsync(cli, setup, hasModel, logging, ui);
+        }
+    }
+
+    /// <summary>The mesh options from every configuration source, read before anything starts so their checks come first.</summary>
+    private static (MembershipOptions Mesh, TransportOptions Transport) BindMeshOptions(Dictionary<string, string?> cli)
+    {
+        var section = ServeHost.AddSources(new ConfigurationBuilder(), cli).Build().GetSection(MembershipOptions.Section);
+        try
+        {
+            return (section.Get<MembershipOptions>() ?? new MembershipOptions(), section.Get<TransportOptions>() ?? new TransportOptions());
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CommandException(e.Message + " (check config.json and MESHLLM__MESH__* variables)", ExitCodes.ConfigInvalid);
+        }
+    }
+
+    private static void CheckModelFiles(string modelPath, Dictionary<string, string?> cli)
+    {
         if (ModelFileCheck.Validate(modelPath) is { } problem)
         {
-            ui.Error(problem);
-            return ExitCodes.ModelInvalid;
+            throw new CommandException(problem, ExitCodes.ModelInvalid);
         }
 
         if (cli.TryGetValue("Inference:DraftPath", out var draftPath) && draftPath is not null && ModelFileCheck.Validate(draftPath) is { } draftProblem)
         {
-            ui.Error("--draft: " + draftProblem);
-            return ExitCodes.ModelInvalid;
+            throw new CommandException("--draft: " + draftProblem, ExitCodes.ModelInvalid);
         }
+    }
 
-        var logging = new LoggingSettings(result.GetValue(ServeOptions.LogLevel)!, result.GetValue(ServeOptions.LogFormat)!);
+    private static async Task<int> BuildAndRunAsync(Dictionary<string, string?> cli, MeshSetup setup, bool serveModel, LoggingSettings logging, TerminalConsoleUi ui)
+    {
         WebApplication app;
         try
         {
-            app = ServeHost.Build(cli, logging, ui);
+            app = ServeHost.Build(cli, setup, serveModel, logging, ui);
             var inference = app.Services.GetRequiredService<IOptions<InferenceOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<RoutingOptions>>().Value;
-            if (inference.Backend == "llamacpp" && LlamaCppBinaries.Find(inference.BinDir) is null)
+            _ = app.Services.GetRequiredService<IOptions<MembershipOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<TransportOptions>>().Value;
+            _ = app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value;
+            if (serveModel && inference.Backend == "llamacpp" && LlamaCppBinaries.Find(inference.BinDir) is null)
             {
                 ui.Error("--backend llamacpp: llama-server was not found in " + string.Join(", ", LlamaCppBinaries.SearchFolders(inference.BinDir).Take(3)) +
                     " or on PATH. Install llama.cpp, pass --bin-dir <folder>, or use --backend embedded.");
@@ -82,21 +125,53 @@ internal static class ServeCommand
     private static async Task<int> RunHostAsync(WebApplication app, TerminalConsoleUi ui)
     {
         var port = app.Services.GetRequiredService<IOptions<RoutingOptions>>().Value.Port;
-        app.Services.GetRequiredService<ChildProcessRegistry>().CleanStale();
+        var console = app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value;
+        app.Services.GetService<ChildProcessRegistry>()?.CleanStale();
+        ConsoleServer? consoleServer = null;
         try
         {
-            await app.StartAsync();
+            consoleServer = console.Enabled ? await ConsoleServer.StartAsync(app.Services, console.Port, CancellationToken.None) : null;
         }
-        catch (IOException e) when (e.InnerException is AddressInUseException || e.GetType().Name == nameof(AddressInUseException))
+        catch (IOException e) when (IsAddressInUse(e))
         {
-            ui.Error($"Port {port} is already in use. Stop the other program or run with --port <n>.");
+            ui.Error($"Console port {console.Port} is already in use (another mesh-llm node?). Stop it, or run with --console <n> or --no-console.");
             return ExitCodes.PortInUse;
         }
 
-        ServeHost.AnnounceListening(app, ui);
-        await app.WaitForShutdownAsync();
-        var failure = app.Services.GetRequiredService<BackendService>().FailureMessage;
-        if (failure is not null)
+        await using (consoleServer)
+        {
+            try
+            {
+                await app.StartAsync();
+            }
+            catch (IOException e) when (IsAddressInUse(e))
+            {
+                ui.Error($"Port {port} is already in use. Stop the other program or run with --port <n>.");
+                return ExitCodes.PortInUse;
+            }
+
+            ServeHost.AnnounceListening(app, ui);
+            if (consoleServer is not null)
+            {
+                ui.Info($"Console: {consoleServer.Url}api/status");
+            }
+
+            await app.WaitForShutdownAsync();
+        }
+
+        return Failure(app, ui);
+    }
+
+    private static int Failure(WebApplication app, TerminalConsoleUi ui)
+    {
+        var mesh = app.Services.GetRequiredService<MeshService>();
+        if (mesh.FailureMessage is not null)
+        {
+            ui.Error(mesh.FailureMessage);
+            return mesh.FailureExitCode;
+        }
+
+        if (app.Services.GetService<BackendService>()?.FailureMessage is { } failure)
         {
             ui.Error(failure);
             return ExitCodes.BackendFailed;
@@ -104,4 +179,7 @@ internal static class ServeCommand
 
         return ExitCodes.Ok;
     }
+
+    private static bool IsAddressInUse(IOException e) =>
+        e.InnerException is AddressInUseException || e.GetType().Name == nameof(AddressInUseException);
 }

@@ -59,6 +59,43 @@ internal static class ServeOptions
         HelpName = "N",
     };
 
+    public static readonly Option<string[]> Join = new("--join")
+    {
+        Description = "Join the mesh of this invite token (repeatable; tried in order). Without --model the node serves nothing (a standby peer).",
+        HelpName = "TOKEN",
+    };
+
+    public static readonly Option<string[]> Advertise = new("--advertise")
+    {
+        Description = "Address to put in this node's invite token besides its interface addresses, e.g. a public name (repeatable) [a bare host gets the mesh port].",
+        HelpName = "HOST[:PORT]",
+    };
+
+    public static readonly Option<int?> BindPort = new("--bind-port")
+    {
+        Description = "TCP port of the mesh listener (all interfaces) [default: 0, a free port].",
+        HelpName = "N",
+    };
+
+    public static readonly Option<string?> MeshName = new("--mesh-name")
+    {
+        Description = "Name of the mesh this node starts; the same name gives the same mesh id [default: an unnamed mesh, id kept in $MESH_LLM_HOME/mesh-id].",
+        HelpName = "NAME",
+    };
+
+    public static readonly Option<bool> Client = new("--client")
+    {
+        Description = "Passive client: joins with --join, runs no engine and is not a peer; fetches the mesh's routing table. Uses a throwaway node key.",
+    };
+
+    public static readonly Option<int?> ConsolePort = new("--console")
+    {
+        Description = "Port of the local console (GET /api/status) on 127.0.0.1 [default: 3131; 0 picks a free port].",
+        HelpName = "PORT",
+    };
+
+    public static readonly Option<bool> NoConsole = new("--no-console") { Description = "Do not start the local console." };
+
     public static readonly Option<string> LogLevel = new("--log-level")
     {
         Description = "Log detail on stderr: trace, debug, info, warning or error.",
@@ -80,10 +117,13 @@ internal static class ServeOptions
         Port.Validators.Add(r => { if (r.GetValue(Port) is < 0 or > 65535) r.AddError("--port must be between 0 and 65535."); });
         Threads.Validators.Add(r => { if (r.GetValue(Threads) is < 1) r.AddError("--threads must be at least 1."); });
         ContextSize.Validators.Add(r => { if (r.GetValue(ContextSize) is < 64) r.AddError("--ctx-size must be at least 64 tokens."); });
+        BindPort.Validators.Add(r => { if (r.GetValue(BindPort) is < 0 or > 65535) r.AddError("--bind-port must be between 0 and 65535."); });
+        ConsolePort.Validators.Add(r => { if (r.GetValue(ConsolePort) is < 0 or > 65535) r.AddError("--console must be between 0 and 65535."); });
         Parallel.Validators.Add(r => { if (r.GetValue(Parallel) is < 1 or > 64) r.AddError("--parallel must be between 1 and 64."); });
     }
 
-    public static IEnumerable<Option> All => [Model, Port, Backend, BinDir, Device, Draft, Threads, ContextSize, Parallel, LogLevel, LogFormat];
+    public static IEnumerable<Option> All =>
+        [Model, Port, Backend, BinDir, Device, Draft, Threads, ContextSize, Parallel, Join, Advertise, BindPort, MeshName, Client, ConsolePort, NoConsole, LogLevel, LogFormat];
 
     /// <summary>Flags the user set, as configuration keys: the highest-precedence configuration source.</summary>
     public static Dictionary<string, string?> ToConfiguration(ParseResult result)
@@ -97,6 +137,15 @@ internal static class ServeOptions
             }
         }
 
+        void SetList(Option<string[]> option, string key)
+        {
+            var list = result.GetValue(option) ?? [];
+            for (var i = 0; i < list.Length; i++)
+            {
+                values[$"{key}:{i}"] = list[i];
+            }
+        }
+
         Set(Model, "Inference:ModelPath");
         Set(Port, "Routing:Port");
         Set(Backend, "Inference:Backend");
@@ -106,6 +155,17 @@ internal static class ServeOptions
         Set(Threads, "Inference:Threads");
         Set(ContextSize, "Inference:ContextSize");
         Set(Parallel, "Inference:Parallel");
+        SetList(Join, "Mesh:Join");
+        SetList(Advertise, "Mesh:Advertise");
+        Set(BindPort, "Mesh:BindPort");
+        Set(MeshName, "Mesh:MeshName");
+        Set(Client, "Mesh:Client");
+        Set(ConsolePort, "Console:Port");
+        if (result.GetValue(NoConsole))
+        {
+            values["Console:Enabled"] = "false";
+        }
+
         return values;
     }
 }

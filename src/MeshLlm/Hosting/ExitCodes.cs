@@ -10,5 +10,12 @@ internal static class ExitCodes
     public const int ModelInvalid = 4;
     public const int BackendMissing = 5;
     public const int BackendFailed = 6;
+
+    /// <summary>Every <c>--join</c> token's node refused this node (wrong join secret or key): retrying cannot help.</summary>
+    public const int JoinRefused = 7;
+
+    /// <summary><c>status</c> or <c>token</c> found no running node on the console port.</summary>
+    public const int NodeNotRunning = 8;
+
     public const int Unexpected = 70;
 }

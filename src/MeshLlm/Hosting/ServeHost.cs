@@ -22,13 +22,18 @@ namespace MeshLlm.Hosting;
 /// </remarks>
 internal static partial class ServeHost
 {
-    public static WebApplication Build(IReadOnlyDictionary<string, string?> cli, LoggingSettings logging, IConsoleUi ui)
-    {
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "mesh-llm" });
-        builder.Configuration
+    /// <summary>Adds the configuration sources in precedence order (the command line last).</summary>
+    public static IConfigurationBuilder AddSources(IConfigurationBuilder configuration, IReadOnlyDictionary<string, string?> cli) =>
+        configuration
             .AddJsonFile(Path.Combine(MeshHome.Path, "config.json"), optional: true, reloadOnChange: false)
             .AddEnvironmentVariables("MESHLLM__")
             .AddInMemoryCollection(cli);
+
+    /// <summary>Builds the node; without <paramref name="serveModel"/> it runs no engine (a standby peer or a passive client).</summary>
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> cli, MeshSetup mesh, bool serveModel, LoggingSettings logging, IConsoleUi ui)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "mesh-llm" });
+        AddSources(builder.Configuration, cli);
         logging.Apply(builder.Logging);
 
         var services = builder.Services;
@@ -44,9 +49,18 @@ internal static partial class ServeHost
         services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section)
             .Validate(o => o.Port is >= 0 and <= 65535, "Routing:Port must be between 0 and 65535.")
             .Validate(o => o.MaxRequestBodyBytes > 0, "Routing:MaxRequestBodyBytes must be positive.");
-        services.AddInference();
-        services.AddEmbeddedBackend();
-        services.AddHostedService<ReadyAnnouncer>();
+        if (serveModel)
+        {
+            services.AddInference();
+            services.AddEmbeddedBackend();
+            services.AddHostedService<ReadyAnnouncer>();
+        }
+        else
+        {
+            services.AddSingleton<ServingState>();
+        }
+
+        services.AddMeshNode(mesh);
         services.AddHttpForwarder();
         services.AddSingleton<ApiProxy>();
         services.AddRoutingCore();

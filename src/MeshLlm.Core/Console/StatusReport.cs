@@ -1,0 +1,53 @@
+using MeshLlm.Identity;
+using MeshLlm.Inference;
+using MeshLlm.Membership;
+using MeshLlm.Membership.Messages;
+
+namespace MeshLlm.Console;
+
+/// <summary>Builds the <see cref="StatusDocument"/> from the membership snapshot and this node's served models.</summary>
+public static class StatusReport
+{
+    public static StatusDocument Create(MembershipSnapshot snapshot, string? token, int apiPort, IReadOnlyList<ServedModel> models)
+    {
+        var self = snapshot.Self;
+        var id = NodeId.TryParse(self.Id, out var parsed) ? parsed.ToShortString() : self.Id;
+        return new StatusDocument
+        {
+            NodeId = self.Id,
+            ShortId = id,
+            MeshId = snapshot.Mesh,
+            Token = token,
+            Role = self.Role,
+            Version = self.Version,
+            Client = self.Role == PeerRoles.Client,
+            ApiPort = apiPort,
+            Serving = [.. models.Select(m => new StatusModel(m.Name, StateName(m.Status), m.Backend))],
+            Peers = [.. snapshot.Peers.Select(Peer)],
+            Clients = snapshot.Clients,
+        };
+    }
+
+    /// <summary><c>loading</c>, <c>ready</c> or <c>failed</c>: the names announcements and the status API use.</summary>
+    public static string StateName(ServingStatus status) => status switch
+    {
+        ServingStatus.Ready => "ready",
+        ServingStatus.Failed => "failed",
+        _ => "loading",
+    };
+
+    private static StatusPeer Peer(PeerSnapshot peer) => new()
+    {
+        Id = peer.Id.Hex,
+        ShortId = peer.Id.ToShortString(),
+        Role = peer.Announcement.Role,
+        State = peer.Health == PeerHealth.Suspected ? "suspected" : "alive",
+        RttMs = peer.RttMs,
+        Serving = peer.Announcement.Serving,
+        ModelState = peer.Announcement.ModelState,
+        Backend = peer.Announcement.Backend,
+        VramBytes = peer.Announcement.VramBytes,
+        Addresses = peer.Announcement.Addresses,
+        Connected = peer.Connected,
+    };
+}

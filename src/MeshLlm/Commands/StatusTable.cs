@@ -1,0 +1,60 @@
+using System.Globalization;
+using System.Text;
+using MeshLlm.Console;
+
+namespace MeshLlm.Commands;
+
+/// <summary>Renders a <see cref="StatusDocument"/> as the readable lines of <c>mesh-llm status</c>.</summary>
+internal static class StatusTable
+{
+    private static readonly string[] s_header = ["PEER", "ROLE", "STATE", "RTT", "SERVING", "BACKEND", "MEMORY"];
+
+    public static IEnumerable<string> Format(StatusDocument status)
+    {
+        var serving = status.Serving.Count == 0
+            ? "nothing"
+            : string.Join(", ", status.Serving.Select(m => $"{m.Model} ({m.State}, {m.Backend})"));
+        yield return $"Node     {status.ShortId}  {status.Role}{(status.Client ? " (passive client)" : "")}, serving {serving}";
+        yield return $"Mesh     {status.MeshId ?? "-"}";
+        yield return $"Version  {status.Version ?? "-"}";
+        if (status.ApiPort > 0)
+        {
+            yield return $"API      http://127.0.0.1:{status.ApiPort}/v1";
+        }
+
+        var peerWord = status.Client ? "node(s) in the routing table" : "peer(s)";
+        yield return $"Peers    {status.Peers.Count} {peerWord}" + (status.Clients > 0 ? $", {status.Clients} passive client(s) connected" : "");
+        if (status.Peers.Count == 0)
+        {
+            yield break;
+        }
+
+        yield return "";
+        var rows = status.Peers.Select(Row).Prepend(s_header).ToList();
+        var widths = Enumerable.Range(0, s_header.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
+        foreach (var row in rows)
+        {
+            var line = new StringBuilder();
+            for (var i = 0; i < row.Length; i++)
+            {
+                line.Append(i == row.Length - 1 ? row[i] : row[i].PadRight(widths[i] + 2));
+            }
+
+            yield return line.ToString().TrimEnd();
+        }
+    }
+
+    private static string[] Row(StatusPeer peer) =>
+    [
+        peer.ShortId,
+        peer.Role ?? "-",
+        peer.State + (peer.Connected ? "" : " (not connected)"),
+        peer.RttMs is { } rtt ? rtt.ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "-",
+        peer.Serving is null ? "-" : $"{peer.Serving} ({peer.ModelState ?? "?"})",
+        peer.Backend ?? "-",
+        Memory(peer.VramBytes),
+    ];
+
+    private static string Memory(long bytes) =>
+        bytes <= 0 ? "-" : (bytes / 1e9).ToString("0.0", CultureInfo.InvariantCulture) + " GB";
+}

@@ -1,0 +1,158 @@
+using System.Net.Sockets;
+using MeshLlm.Console;
+using MeshLlm.Identity;
+using MeshLlm.Inference;
+using MeshLlm.Membership;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace MeshLlm.Hosting;
+
+/// <summary>
+/// Runs this node's <see cref="MeshNode"/>: starts it (joining through <c>--join</c> tokens), tells the user the
+/// invite token, mirrors <see cref="ServingState"/> into the node's announcement, and leaves the mesh on shutdown.
+/// </summary>
+/// <remarks>
+/// A join refused by every token's node (wrong secret or key) stops the host with <see cref="FailureMessage"/>;
+/// a join that merely found no node yet keeps running, since the node's rejoin loop retries. The container
+/// owns and disposes the node after this service has stopped.
+/// </remarks>
+internal sealed partial class MeshService(
+    MeshNode node, MeshSetup setup, ServingState serving, IConsoleUi ui, IHostApplicationLifetime lifetime, ILogger<MeshService> logger)
+    : BackgroundService
+{
+    private volatile string? _token;
+    private volatile bool _started;
+
+    public MeshNode Node => node;
+
+    /// <summary>The invite token to join through this node, once it listens; null before and for passive clients.</summary>
+    public string? Token => _token;
+
+    /// <summary>Set when the mesh could not be joined or started; the host exits with it and <see cref="FailureExitCode"/>.</summary>
+    public string? FailureMessage { get; private set; }
+
+    public int FailureExitCode { get; private set; }
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        serving.Changed += OnServingChanged;
+        node.Joined += OnJoined;
+        OnServingChanged();
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        JoinResult result;
+        try
+        {
+            result = await node.StartAsync(stoppingToken);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            Fail("The mesh port (--bind-port) is already in use. Stop the other program or choose another port with --bind-port <n> (0 picks a free one).", ExitCodes.PortInUse);
+            return;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        _started = true;
+        if (result == JoinResult.Refused)
+        {
+            Fail($"Every --join token was refused by its node ({node.LastJoinError}). Ask a member for a current token ('mesh-llm token').",
+                ExitCodes.JoinRefused);
+            return;
+        }
+
+        if (result == JoinResult.Started)
+        {
+            RecordLastMesh(node.Mesh);
+        }
+
+        Announce(result);
+    }
+
+    private void Announce(JoinResult result)
+    {
+        var id = node.Id.ToShortString();
+        var peers = node.Snapshot.Peers.Length;
+        switch (result)
+        {
+            case JoinResult.Started:
+                ui.Info($"Mesh {node.Mesh}: started a new mesh as node {id}.");
+                break;
+            case JoinResult.Joined when node.IsClient:
+                ui.Info($"Mesh {node.Mesh}: joined as passive client {id}; {peers} node(s) in the routing table.");
+                break;
+            case JoinResult.Joined:
+                ui.Info($"Mesh {node.Mesh}: joined as node {id}; {peers} peer(s).");
+                break;
+            default:
+                ui.Warn($"Could not reach the node of any --join token yet; node {id} keeps retrying in the background (is that node running and reachable?).");
+                break;
+        }
+
+        if (!node.IsClient)
+        {
+            _token = node.Token.Encode();
+            ui.Info($"Invite token: {_token}");
+        }
+
+        LogMeshReady(logger, node.Mesh.Value, id, node.Snapshot.Self.Role, result.ToString().ToLowerInvariant(), node.Transport.Port);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        serving.Changed -= OnServingChanged;
+        node.Joined -= OnJoined;
+        await base.StopAsync(cancellationToken);
+        if (_started)
+        {
+            await node.LeaveAsync();
+        }
+    }
+
+    private void OnServingChanged() =>
+        node.UpdateSelf(self => SelfAnnouncement.Apply(self, serving.Models, node.IsClient, SelfAnnouncement.UsableMemoryBytes));
+
+    private void OnJoined(MeshId mesh)
+    {
+        // Passive clients use a mesh; they are not members, so last-mesh stays as it was.
+        if (!node.IsClient)
+        {
+            RecordLastMesh(mesh);
+        }
+    }
+
+    private void RecordLastMesh(MeshId mesh)
+    {
+        try
+        {
+            MeshFiles.WriteLastMesh(setup.Home, mesh);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogLastMeshFailed(logger, setup.Home, e.Message);
+        }
+    }
+
+    private void Fail(string message, int exitCode)
+    {
+        FailureMessage = message;
+        FailureExitCode = exitCode;
+        LogMeshFailed(logger, message);
+        lifetime.StopApplication();
+    }
+
+    [LoggerMessage(EventId = 8502, Level = LogLevel.Information, Message = "Mesh {Mesh} ready: node {Node} as {Role} ({Outcome}), mesh port {MeshPort}")]
+    private static partial void LogMeshReady(ILogger logger, string mesh, string node, string role, string outcome, int meshPort);
+
+    [LoggerMessage(EventId = 8503, Level = LogLevel.Critical, Message = "Mesh failed: {Reason}")]
+    private static partial void LogMeshFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 8504, Level = LogLevel.Warning, Message = "Could not record the mesh in {Home}/last-mesh: {Reason}")]
+    private static partial void LogLastMeshFailed(ILogger logger, string home, string reason);
+}

@@ -1,0 +1,33 @@
+using MeshLlm.Console;
+using MeshLlm.Inference;
+using MeshLlm.Membership.Messages;
+
+namespace MeshLlm.Hosting;
+
+/// <summary>
+/// Mirrors what this node serves (<see cref="ServingState"/>) into its mesh announcement. It lives here, in the
+/// composition root, because membership never references inference (DESIGN.md §4).
+/// </summary>
+internal static class SelfAnnouncement
+{
+    /// <summary>Memory the runtime may use on this machine (RAM or the container limit); GPU memory detection comes with the models issue.</summary>
+    public static long UsableMemoryBytes { get; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+
+    public static PeerAnnouncement Apply(PeerAnnouncement self, IReadOnlyList<ServedModel> models, bool client, long memoryBytes)
+    {
+        if (client)
+        {
+            return self;
+        }
+
+        var model = models.Count > 0 ? models[0] : null;
+        return self with
+        {
+            Serving = model?.Name,
+            ModelState = model is null ? null : StatusReport.StateName(model.Status),
+            Backend = model?.Backend,
+            Role = model?.Status == ServingStatus.Ready ? PeerRoles.Host : PeerRoles.Standby,
+            VramBytes = memoryBytes,
+        };
+    }
+}
