@@ -36,7 +36,7 @@ public sealed class MembershipOptions
     public TimeSpan GossipInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often a passive client refreshes its routing table.</summary>
-    public TimeSpan ClientRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ClientRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long leave messages get to go out on shutdown.</summary>
     public TimeSpan LeaveTimeout { get; set; } = TimeSpan.FromSeconds(1);

@@ -8,8 +8,48 @@ public sealed partial class MeshNode
 {
     private static readonly TimeSpan s_linger = TimeSpan.FromSeconds(2);
 
+    private readonly Dictionary<ChannelType, Func<MeshChannel, Task>> _extraHandlers = [];
+
+    /// <summary>Lets another component (tunnels) handle a channel type; membership's own types cannot be taken.</summary>
+    public void SetChannelHandler(ChannelType type, Func<MeshChannel, Task> handler)
+    {
+        if (type is not (ChannelType.HttpTunnel or ChannelType.RpcTunnel))
+        {
+            throw new ArgumentException($"{type} channels belong to membership.", nameof(type));
+        }
+
+        lock (_lock)
+        {
+            _extraHandlers[type] = handler;
+        }
+    }
+
+    /// <summary>Opens a channel to <paramref name="peer"/>, dialing it first when there is no connection yet.</summary>
+    public async Task<MeshChannel> OpenChannelAsync(NodeId peer, ChannelType type, CancellationToken cancellationToken)
+    {
+        if (!Transport.TryGetConnection(peer, out var connection))
+        {
+            var addresses = Snapshot.Find(peer)?.Announcement.Addresses ?? [];
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            cts.CancelAfter(_transportOptions.ConnectTimeout + _transportOptions.HandshakeTimeout);
+            connection = await Transport.ConnectAsync(peer, addresses, fresh: false, cts.Token);
+        }
+
+        return await connection.OpenChannelAsync(type, _transportOptions.ChannelOpenTimeout, cancellationToken);
+    }
+
+    /// <summary>Another component saw <paramref name="peer"/> fail (a broken tunnel): suspect it and check.</summary>
+    public void ReportFailure(NodeId peer, string reason)
+    {
+        if (!IsClient)
+        {
+            Suspect(peer, reason);
+        }
+    }
+
     private Task HandleChannelAsync(MeshChannel channel) => channel.Type switch
     {
+        ChannelType.HttpTunnel or ChannelType.RpcTunnel when ExtraHandler(channel.Type) is { } handler => handler(channel),
         ChannelType.Gossip when !channel.Connection.RemoteIsClient => OnGossipAsync(channel),
         ChannelType.Ping => OnPingAsync(channel),
         ChannelType.PeerDown when !channel.Connection.RemoteIsClient => OnPeerDownAsync(channel),
@@ -17,6 +57,14 @@ public sealed partial class MeshNode
         ChannelType.RoutingTable when !IsClient => OnRoutingRequestAsync(channel),
         _ => channel.DisposeAsync().AsTask(),
     };
+
+    private Func<MeshChannel, Task>? ExtraHandler(ChannelType type)
+    {
+        lock (_lock)
+        {
+            return _extraHandlers.GetValueOrDefault(type);
+        }
+    }
 
     /// <summary>Sends our entries (all of them when <paramref name="full"/>) and merges what comes back.</summary>
     private async Task ExchangeAsync(MeshConnection connection, bool full, IReadOnlyList<PeerAnnouncement>? entries, CancellationToken cancellationToken)

@@ -147,6 +147,9 @@ public sealed partial class MeshNode
         Publish();
     }
 
+    /// <summary>Passive clients: fetches a fresh routing table now (routing calls this before saying a model does not exist).</summary>
+    public Task RefreshAsync() => IsClient ? RefreshRoutingTableAsync() : Task.CompletedTask;
+
     private async Task RefreshRoutingTableAsync()
     {
         if (Transport.Connections is not [var connection, ..])

@@ -16,23 +16,32 @@ public static class ApiEndpoints
         var state = endpoints.ServiceProvider.GetRequiredService<ServingState>();
         endpoints.MapPost("/v1/chat/completions", proxy.ForwardAsync);
         endpoints.MapPost("/v1/completions", proxy.ForwardAsync);
-        endpoints.MapGet("/v1/models", context => WriteModelsAsync(context, state));
+        endpoints.MapGet("/v1/models", context => WriteModelsAsync(context, state, proxy));
         endpoints.MapGet("/health", context => WriteHealthAsync(context, state));
         endpoints.MapFallback(context => OpenAiError.NotFound(context.Request.Path).WriteAsync(context.Response, context.RequestAborted));
         return endpoints;
     }
 
-    private static Task WriteModelsAsync(HttpContext context, ServingState state)
+    /// <summary>Every model ready somewhere in the mesh, with how many nodes serve it; this node's details where it serves one.</summary>
+    private static Task WriteModelsAsync(HttpContext context, ServingState state, ApiProxy proxy)
     {
         context.Response.Headers.AccessControlAllowOrigin = "*";
-        var data = state.Models.Where(m => m.Status == ServingStatus.Ready).Select(m => new
-        {
-            id = m.Name,
-            @object = "model",
-            created = 0,
-            owned_by = "mesh-llm",
-            mesh = new { nodes = 1, context_length = m.ContextLength, size_bytes = m.SizeBytes, backend = m.Backend },
-        });
+        var data = proxy.Hosts()
+            .Where(h => h.Status == ServingStatus.Ready)
+            .GroupBy(h => h.Model, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var local = state.Models.FirstOrDefault(m => m.Name == g.Key && m.Status == ServingStatus.Ready);
+                return new
+                {
+                    id = g.Key,
+                    @object = "model",
+                    created = 0,
+                    owned_by = "mesh-llm",
+                    mesh = new { nodes = g.Count(), context_length = local?.ContextLength, size_bytes = local?.SizeBytes, backend = local?.Backend },
+                };
+            });
         return context.Response.WriteAsJsonAsync(new { @object = "list", data }, context.RequestAborted);
     }
 

@@ -1,6 +1,10 @@
+using System.Collections.Concurrent;
 using System.Net;
+using MeshLlm.Identity;
 using MeshLlm.Inference;
 using MeshLlm.Inference.OpenAi;
+using MeshLlm.Membership;
+using MeshLlm.Tunnels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,29 +14,39 @@ namespace MeshLlm.Routing;
 
 /// <summary>
 /// The OpenAI-compatible API on 127.0.0.1:<c>--port</c>: answers <c>/v1/models</c> and <c>/health</c> itself
-/// and forwards each generation request, on its own, to the server of the model its body names.
+/// and forwards each generation request, on its own, to a server of the model its body names, on this node
+/// or on another through an HTTP tunnel.
 /// </summary>
 /// <remarks>
 /// Flow per request: (1) read the bounded body; (2) parse and validate it with a real JSON reader;
-/// (3) <see cref="RoutePolicy"/> picks the target or the error; (4) YARP's forwarder sends the buffered body
-/// and streams the answer back unbuffered, with an idle (not total) timeout.
+/// (3) <see cref="RoutePolicy"/> orders the model's ready servers or picks the error; (4) YARP's forwarder sends
+/// the buffered body and streams the answer back unbuffered, with an idle (not total) timeout. A server that
+/// fails before the first response byte is skipped for the next; every answer names its node in
+/// <c>X-Mesh-Node</c>.
 /// </remarks>
 public sealed partial class ApiProxy : IDisposable
 {
+    /// <summary>Response header naming (short id) the node whose server produced the answer.</summary>
+    public const string NodeHeader = "X-Mesh-Node";
+
     private readonly IHttpForwarder _forwarder;
     private readonly ServingState _state;
+    private readonly MeshNode _mesh;
     private readonly RoutingOptions _options;
-    private readonly HttpMessageInvoker _invoker;
+    private readonly HttpMessageInvoker _local;
+    private readonly HttpMessageInvoker _tunnels;
     private readonly ForwarderRequestConfig _requestConfig;
+    private readonly ConcurrentDictionary<NodeId, int> _inFlight = new();
     private readonly ILogger<ApiProxy> _logger;
 
-    public ApiProxy(IHttpForwarder forwarder, ServingState state, IOptions<RoutingOptions> options, ILogger<ApiProxy> logger)
+    public ApiProxy(IHttpForwarder forwarder, ServingState state, MeshNode mesh, IOptions<RoutingOptions> options, ILogger<ApiProxy> logger)
     {
         _forwarder = forwarder;
         _state = state;
+        _mesh = mesh;
         _options = options.Value;
         _logger = logger;
-        _invoker = new HttpMessageInvoker(new StreamErrorHandler(new SocketsHttpHandler
+        _local = new HttpMessageInvoker(new StreamErrorHandler(new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
@@ -42,13 +56,32 @@ public sealed partial class ApiProxy : IDisposable
             PooledConnectionIdleTimeout = _options.PooledConnectionIdleTimeout,
             ActivityHeadersPropagator = null,
         }));
-        // Model servers on loopback speak HTTP/1.1; asking for it avoids a failed HTTP/2 attempt per request.
+        _tunnels = new HttpMessageInvoker(new StreamErrorHandler(MeshHttpHandler.Create(mesh, _options.PooledConnectionIdleTimeout)));
+        // Model servers speak HTTP/1.1; asking for it avoids a failed HTTP/2 attempt per request.
         _requestConfig = new ForwarderRequestConfig
         {
             ActivityTimeout = _options.IdleTimeout,
             Version = HttpVersion.Version11,
             VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
         };
+    }
+
+    /// <summary>Every server of every model in the mesh, this node's first.</summary>
+    public IReadOnlyList<ModelHost> Hosts()
+    {
+        var hosts = _state.Models.Select(m => new ModelHost(m.Name, m.Status, m.Endpoint, null)).ToList();
+        foreach (var peer in _mesh.Snapshot.Peers.Where(p => p.Health == PeerHealth.Alive && p.Announcement.Serving is not null))
+        {
+            var status = peer.Announcement.ModelState switch
+            {
+                "ready" => ServingStatus.Ready,
+                "failed" => ServingStatus.Failed,
+                _ => ServingStatus.Loading,
+            };
+            hosts.Add(new ModelHost(peer.Announcement.Serving!, status, MeshHttpHandler.AddressOf(peer.Id), peer.Id, _inFlight.GetValueOrDefault(peer.Id), peer.RttMs));
+        }
+
+        return hosts;
     }
 
     /// <summary>Routes and forwards one generation request.</summary>
@@ -69,7 +102,14 @@ public sealed partial class ApiProxy : IDisposable
             }
 
             var model = parsed.Request.Model;
-            var decision = RoutePolicy.Choose(model, _state.Models, _options.LoadingRetryAfterSeconds);
+            var decision = RoutePolicy.Choose(model, Hosts(), _options.LoadingRetryAfterSeconds);
+            if (decision.Error is not null && _mesh.IsClient)
+            {
+                // A passive client's table may be older than the model: ask again before saying no.
+                await _mesh.RefreshAsync();
+                decision = RoutePolicy.Choose(model, Hosts(), _options.LoadingRetryAfterSeconds);
+            }
+
             if (decision.Error is not null)
             {
                 LogNotRouted(model ?? "(none)", decision.Error.Code ?? "");
@@ -77,9 +117,7 @@ public sealed partial class ApiProxy : IDisposable
                 return;
             }
 
-            context.Request.Body = new MemoryStream(body, writable: false);
-            context.Request.ContentLength = body.Length;
-            await SendAsync(context, decision);
+            await SendAsync(context, decision, body);
         }
         catch (OpenAiException e) when (!context.Response.HasStarted)
         {
@@ -87,26 +125,71 @@ public sealed partial class ApiProxy : IDisposable
         }
     }
 
-    private async Task SendAsync(HttpContext context, RouteDecision decision)
+    /// <summary>Tries the decision's servers in order until one answers; only a failure before any response byte moves on.</summary>
+    private async Task SendAsync(HttpContext context, RouteDecision decision, byte[] body)
     {
-        LogForwarding(decision.Model!, decision.Target!);
-        var result = await _forwarder.SendAsync(context, decision.Target!.ToString(), _invoker, _requestConfig, HttpTransformer.Default);
-        if (result is ForwarderError.None or ForwarderError.RequestCanceled)
+        var result = ForwarderError.None;
+        foreach (var target in decision.Targets)
         {
-            return;
+            context.Request.Body = new MemoryStream(body, writable: false);
+            context.Request.ContentLength = body.Length;
+            context.Response.Headers[NodeHeader] = (target.Node ?? _mesh.Id).ToShortString();
+            result = await SendOnceAsync(context, target);
+            if (result is ForwarderError.None or ForwarderError.RequestCanceled || context.Response.HasStarted)
+            {
+                return;
+            }
+
+            LogTargetFailed(decision.Model!, (target.Node ?? _mesh.Id).ToShortString(), result);
+            if (target.Node is { } failed)
+            {
+                _mesh.ReportFailure(failed, $"a request to it failed ({result})");
+            }
+
+            context.Response.Clear();
+            context.Features.Set<IForwarderErrorFeature>(null);
         }
 
-        LogForwardFailed(decision.Model!, result);
-        if (!context.Response.HasStarted)
+        var status = result == ForwarderError.RequestTimedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway;
+        await new OpenAiError(status, $"No server of model '{decision.Model}' answered ({result}); tried {decision.Targets.Length}.", "server_error", "upstream_failed")
+            .WriteAsync(context.Response, context.RequestAborted);
+    }
+
+    private async Task<ForwarderError> SendOnceAsync(HttpContext context, RouteTarget target)
+    {
+        LogForwarding(target.Model, target.Address);
+        if (target.Node is not { } node)
         {
-            context.Response.Clear();
-            var status = result == ForwarderError.RequestTimedOut ? StatusCodes.Status504GatewayTimeout : StatusCodes.Status502BadGateway;
-            await new OpenAiError(status, $"The server for model '{decision.Model}' did not answer ({result}).", "server_error", "upstream_failed")
-                .WriteAsync(context.Response, context.RequestAborted);
+            return await _forwarder.SendAsync(context, target.Address.ToString(), _local, _requestConfig, HttpTransformer.Default);
+        }
+
+        _inFlight.AddOrUpdate(node, 1, (_, n) => n + 1);
+        try
+        {
+            var transformer = new BrokenStreamReporter(reason => _mesh.ReportFailure(node, "its answer broke mid-stream: " + reason));
+            return await _forwarder.SendAsync(context, target.Address.ToString(), _tunnels, _requestConfig, transformer);
+        }
+        finally
+        {
+            _inFlight.AddOrUpdate(node, 0, (_, n) => n - 1);
         }
     }
 
-    public void Dispose() => _invoker.Dispose();
+    public void Dispose()
+    {
+        _local.Dispose();
+        _tunnels.Dispose();
+    }
+
+    /// <summary>Hands the stream guard a way to report the remote node when its answer breaks.</summary>
+    private sealed class BrokenStreamReporter(Action<string> onBroken) : HttpTransformer
+    {
+        public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+        {
+            await Default.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+            proxyRequest.Options.Set(StreamErrorHandler.OnBroken, onBroken);
+        }
+    }
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Debug, Message = "Forwarding a request for {Model} to {Target}")]
     private partial void LogForwarding(string model, Uri target);
@@ -114,6 +197,6 @@ public sealed partial class ApiProxy : IDisposable
     [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "Request for {Model} not routed: {Code}")]
     private partial void LogNotRouted(string model, string code);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Forwarding a request for {Model} failed: {Error}")]
-    private partial void LogForwardFailed(string model, ForwarderError error);
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "A server of {Model} on {Node} failed before answering ({Error}); trying the next")]
+    private partial void LogTargetFailed(string model, string node, ForwarderError error);
 }

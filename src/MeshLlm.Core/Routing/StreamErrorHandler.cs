@@ -15,6 +15,9 @@ namespace MeshLlm.Routing;
 /// </remarks>
 internal sealed class StreamErrorHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
 {
+    /// <summary>Called (with the reason) when a streamed answer breaks mid-way; set per request by the proxy.</summary>
+    public static readonly HttpRequestOptionsKey<Action<string>> OnBroken = new("mesh-llm.on-broken");
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var response = await base.SendAsync(request, cancellationToken);
@@ -25,7 +28,8 @@ internal sealed class StreamErrorHandler(HttpMessageHandler inner) : DelegatingH
         else if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
         {
             var original = response.Content;
-            var content = new StreamContent(new GuardedStream(await original.ReadAsStreamAsync(cancellationToken)));
+            request.Options.TryGetValue(OnBroken, out var onBroken);
+            var content = new StreamContent(new GuardedStream(await original.ReadAsStreamAsync(cancellationToken), onBroken));
             foreach (var header in original.Headers)
             {
                 content.Headers.TryAddWithoutValidation(header.Key, header.Value);
@@ -38,7 +42,7 @@ internal sealed class StreamErrorHandler(HttpMessageHandler inner) : DelegatingH
     }
 
     /// <summary>Reads the upstream body; a read failure becomes one SSE error event followed by end of stream.</summary>
-    private sealed class GuardedStream(Stream inner) : Stream
+    private sealed class GuardedStream(Stream inner, Action<string>? onBroken) : Stream
     {
         private byte[]? _error;
         private int _errorOffset;
@@ -54,6 +58,7 @@ internal sealed class StreamErrorHandler(HttpMessageHandler inner) : DelegatingH
                 catch (Exception e) when (e is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
                 {
                     _error = ErrorEvent();
+                    onBroken?.Invoke(e.Message);
                 }
             }
 
@@ -71,6 +76,7 @@ internal sealed class StreamErrorHandler(HttpMessageHandler inner) : DelegatingH
                 catch (Exception e) when (e is IOException or HttpRequestException)
                 {
                     _error = ErrorEvent();
+                    onBroken?.Invoke(e.Message);
                 }
             }
 

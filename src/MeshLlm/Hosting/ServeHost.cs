@@ -2,7 +2,10 @@ using System.Net;
 using MeshLlm.Console;
 using MeshLlm.Inference;
 using MeshLlm.Inference.LlamaSharp;
+using MeshLlm.Membership;
 using MeshLlm.Routing;
+using MeshLlm.Transport;
+using MeshLlm.Tunnels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -76,6 +79,12 @@ internal static partial class ServeHost
 
         var app = builder.Build();
         app.MapMeshApi();
+        // Other nodes' requests for this node's model arrive as HTTP tunnels and go to its model server.
+        var state = app.Services.GetRequiredService<ServingState>();
+        var tunnels = new HttpTunnelServer(
+            () => state.Models.FirstOrDefault(m => m.Status == ServingStatus.Ready)?.Endpoint,
+            app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<HttpTunnelServer>());
+        app.Services.GetRequiredService<MeshNode>().SetChannelHandler(ChannelType.HttpTunnel, tunnels.HandleAsync);
         return app;
     }
 

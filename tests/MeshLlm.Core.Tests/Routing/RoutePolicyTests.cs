@@ -163,7 +163,7 @@ public sealed class RoutePolicyTests
         Assert.Equal("server_error", error.Type);
         Assert.Null(error.Param);
         Assert.Null(error.RetryAfterSeconds);
-        Assert.Equal("The model 'broken' failed to load on this node; see the node's log.", error.Message);
+        Assert.Equal("The model 'broken' failed to load on every node that has it; see their logs.", error.Message);
     }
 
     [Theory]

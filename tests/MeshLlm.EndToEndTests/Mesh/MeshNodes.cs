@@ -27,8 +27,8 @@ internal static class MeshNodes
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>A node serving the tiny model on the embedded engine; starts a new mesh unless <paramref name="join"/> is given.</summary>
-    public static MeshLlmProcess StartServing(string? join = null) =>
-        MeshLlmProcess.Start(["--model", TestModels.Tiny, "--backend", "embedded", "--port", "0", "--console", "0", "--bind-port", "0", .. Join(join)], FastIntervals);
+    public static MeshLlmProcess StartServing(string? join = null, string? model = null) =>
+        MeshLlmProcess.Start(["--model", model ?? TestModels.Tiny, "--backend", "embedded", "--port", "0", "--console", "0", "--bind-port", "0", .. Join(join)], FastIntervals);
 
     /// <summary>A node without a model (a standby peer), or a passive client.</summary>
     public static MeshLlmProcess StartJoiner(string join, string? home = null, bool client = false) =>

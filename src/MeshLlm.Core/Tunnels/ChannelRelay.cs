@@ -1,0 +1,85 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using MeshLlm.Transport;
+
+namespace MeshLlm.Tunnels;
+
+/// <summary>
+/// Copies bytes both ways between a mesh channel and a TCP socket until both directions have ended, with
+/// half-close passed through (socket EOF → channel output completed; channel input completed → socket
+/// shutdown). A dead mesh connection looks like a clean end on the channel, so it is watched separately and
+/// turned into a reset: truncation is never forwarded as a normal end.
+/// </summary>
+public static class ChannelRelay
+{
+    private const int ChunkBytes = 64 * 1024;
+
+    public static async Task RunAsync(MeshChannel channel, Socket socket, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var toSocket = ChannelToSocketAsync(channel.Pipe.Input, socket, stop.Token);
+        var toChannel = SocketToChannelAsync(socket, channel.Pipe.Output, stop.Token);
+        var both = Task.WhenAll(toSocket, toChannel);
+        if (await Task.WhenAny(both, channel.Connection.Closed) != both)
+        {
+            // The mesh connection died: reset the socket instead of ending it cleanly.
+            socket.LingerState = new LingerOption(true, 0);
+            await stop.CancelAsync();
+        }
+
+        try
+        {
+            await both;
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+        finally
+        {
+            socket.Dispose();
+        }
+    }
+
+    private static async Task ChannelToSocketAsync(PipeReader input, Socket socket, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await input.ReadAsync(cancellationToken);
+            foreach (var segment in read.Buffer)
+            {
+                await socket.SendAsync(segment, SocketFlags.None, cancellationToken);
+            }
+
+            input.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                break;
+            }
+        }
+
+        await input.CompleteAsync();
+        socket.Shutdown(SocketShutdown.Send);
+    }
+
+    private static async Task SocketToChannelAsync(Socket socket, PipeWriter output, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var memory = output.GetMemory(ChunkBytes);
+            var received = await socket.ReceiveAsync(memory, SocketFlags.None, cancellationToken);
+            if (received == 0)
+            {
+                break;
+            }
+
+            output.Advance(received);
+            var flush = await output.FlushAsync(cancellationToken);
+            if (flush.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        await output.CompleteAsync();
+    }
+}

@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Sockets;
+using MeshLlm.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace MeshLlm.Tunnels;
+
+/// <summary>
+/// The receiving end of HTTP tunnels (channel 0x04): each channel becomes one loopback TCP connection to this
+/// node's model server and is relayed byte for byte. No ready model: the channel is closed at once, which the
+/// requesting node sees before any response byte and retries elsewhere.
+/// </summary>
+public sealed partial class HttpTunnelServer(Func<Uri?> localEndpoint, ILogger<HttpTunnelServer> logger)
+{
+    public async Task HandleAsync(MeshChannel channel)
+    {
+        var endpoint = localEndpoint();
+        if (endpoint is null)
+        {
+            LogNoModel(logger, channel.Connection.Remote.ToShortString());
+            await channel.DisposeAsync();
+            return;
+        }
+
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, endpoint.Port));
+        }
+        catch (SocketException e)
+        {
+            LogConnectFailed(logger, endpoint, e.Message);
+            socket.Dispose();
+            await channel.DisposeAsync();
+            return;
+        }
+
+        await ChannelRelay.RunAsync(channel, socket, CancellationToken.None);
+    }
+
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Debug, Message = "HTTP tunnel from {Peer} refused: no ready model here")]
+    private static partial void LogNoModel(ILogger logger, string peer);
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "HTTP tunnel could not reach the local model server {Endpoint}: {Reason}")]
+    private static partial void LogConnectFailed(ILogger logger, Uri endpoint, string reason);
+}

@@ -1,0 +1,173 @@
+using System.ClientModel;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using MeshLlm.Testing;
+using OpenAI;
+using OpenAI.Chat;
+using static MeshLlm.EndToEnd.Mesh.MeshNodes;
+
+namespace MeshLlm.EndToEnd.Mesh;
+
+/// <summary>
+/// Four real processes: A serves m1, B serves m2, C serves m1, D is a passive client. Every node's :port answers
+/// for every model through the mesh, per request, with the serving node named in X-Mesh-Node.
+/// </summary>
+public sealed class MeshRoutingTests
+{
+    private static readonly string M1 = TestModels.TinyVariant("m1", 101);
+    private static readonly string M2 = TestModels.TinyVariant("m2", 202);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task EveryNode_RoutesEveryModel_ToANodeServingIt_WithIdenticalText()
+    {
+        await using var a = StartServing(model: M1);
+        var token = await a.WaitForTokenAsync();
+        await using var b = StartServing(token, M2);
+        await using var c = StartServing(token, M1);
+        await using var d = StartJoiner(token, client: true);
+        var nodes = new[] { a, b, c, d };
+        var apis = await Task.WhenAll(nodes.Select(n => n.WaitForApiAsync()));
+        var ids = await Task.WhenAll(nodes.Select(async n => IdOf(await StatusAsync(await n.WaitForConsoleAsync()))[..10]));
+        await Task.WhenAll(apis.Select(api => WaitForModelsAsync(api, "m1", "m2", nodes: 2)));
+
+        // What each model's own server says, asked on the node that serves it.
+        var expected = new Dictionary<string, string>
+        {
+            ["m1"] = await StreamTextAsync(apis[0], "m1"),
+            ["m2"] = await StreamTextAsync(apis[1], "m2"),
+        };
+        var servers = new Dictionary<string, string[]> { ["m1"] = [ids[0], ids[2]], ["m2"] = [ids[1]] };
+        using var http = new HttpClient();
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            foreach (var model in new[] { "m1", "m2" })
+            {
+                Assert.Equal(expected[model], await StreamTextAsync(apis[i], model));
+                var (node, text) = await ChatAsync(http, apis[i], model);
+                Assert.Contains(node, servers[model]);
+                Assert.Equal(expected[model], text);
+            }
+        }
+
+        // One keep-alive connection, alternating models: each request is routed on its own.
+        using var single = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1 });
+        for (var i = 0; i < 4; i++)
+        {
+            var model = i % 2 == 0 ? "m1" : "m2";
+            var (node, _) = await ChatAsync(single, apis[3], model);
+            Assert.Contains(node, servers[model]);
+        }
+
+        using var unknown = await http.PostAsync(new Uri(apis[3], "v1/chat/completions"), Body("nope"), Ct);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Contains("Available models: m1, m2", await unknown.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+
+        var lists = await Task.WhenAll(apis.Select(api => ModelListAsync(http, api)));
+        Assert.All(lists, l => Assert.Equal("m1:2,m2:1", l));
+    }
+
+    [Fact]
+    public async Task KillNineOfOneServer_OnlyInFlightRequestsFail_ThenTheOtherServerAnswers()
+    {
+        await using var a = StartServing(model: M1);
+        var token = await a.WaitForTokenAsync();
+        await using var c = StartServing(token, M1);
+        await using var d = StartJoiner(token, client: true);
+        var api = await d.WaitForApiAsync();
+        var idC = IdOf(await StatusAsync(await c.WaitForConsoleAsync()))[..10];
+        await WaitForModelsAsync(api, "m1", nodes: 2);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+
+        var results = new List<(long At, bool Ok, string? Node)>();
+        var start = TimeProvider.System.GetTimestamp();
+        long killedAt = 0;
+        while (TimeProvider.System.GetElapsedTime(start) < TimeSpan.FromSeconds(12))
+        {
+            if (killedAt == 0 && TimeProvider.System.GetElapsedTime(start) > TimeSpan.FromSeconds(2))
+            {
+                a.Signal(PosixSignal.SigKill);
+                killedAt = TimeProvider.System.GetTimestamp();
+            }
+
+            try
+            {
+                var (node, _) = await ChatAsync(http, api, "m1", maxTokens: 8);
+                results.Add((TimeProvider.System.GetTimestamp(), true, node));
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
+            {
+                results.Add((TimeProvider.System.GetTimestamp(), false, null));
+            }
+        }
+
+        // Requests run one at a time, so at most the one in flight at the kill may fail; none may hang.
+        Assert.True(results.Count(r => !r.Ok) <= 1, $"{results.Count(r => !r.Ok)} of {results.Count} requests failed");
+        var late = results.Where(r => TimeProvider.System.GetElapsedTime(killedAt, r.At) > TimeSpan.FromSeconds(5)).ToList();
+        Assert.NotEmpty(late);
+        Assert.All(late, r => Assert.Equal(idC, r.Node));
+    }
+
+    private static StringContent Body(string model, int maxTokens = 12) => new(
+        JsonSerializer.Serialize(new { model, messages = new[] { new { role = "user", content = "Tell me about meshes" } }, max_tokens = maxTokens, temperature = 0 }),
+        Encoding.UTF8, "application/json");
+
+    private static async Task<(string Node, string Text)> ChatAsync(HttpClient http, Uri api, string model, int maxTokens = 12)
+    {
+        using var response = await http.PostAsync(new Uri(api, "v1/chat/completions"), Body(model, maxTokens), Ct);
+        var json = await response.Content.ReadAsStringAsync(Ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"{(int)response.StatusCode}: {json}");
+        }
+
+        using var doc = JsonDocument.Parse(json);
+        var text = doc.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString()!;
+        return (response.Headers.GetValues("X-Mesh-Node").Single(), text);
+    }
+
+    private static async Task<string> StreamTextAsync(Uri api, string model)
+    {
+        var client = new ChatClient(model, new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(api, "v1") });
+        var text = new StringBuilder();
+        await foreach (var update in client.CompleteChatStreamingAsync(
+            [new UserChatMessage("Tell me about meshes")], new ChatCompletionOptions { MaxOutputTokenCount = 12, Temperature = 0 }, Ct))
+        {
+            foreach (var part in update.ContentUpdate)
+            {
+                text.Append(part.Text);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static async Task<string> ModelListAsync(HttpClient http, Uri api)
+    {
+        using var doc = JsonDocument.Parse(await http.GetStringAsync(new Uri(api, "v1/models"), Ct));
+        return string.Join(",", doc.RootElement.GetProperty("data").EnumerateArray()
+            .Select(m => $"{m.GetProperty("id").GetString()}:{m.GetProperty("mesh").GetProperty("nodes").GetInt32()}"));
+    }
+
+    private static async Task WaitForModelsAsync(Uri api, string first, string? second = null, int nodes = 1)
+    {
+        using var http = new HttpClient();
+        var start = TimeProvider.System.GetTimestamp();
+        while (true)
+        {
+            var list = await ModelListAsync(http, api);
+            if (list.Contains($"{first}:{nodes}", StringComparison.Ordinal) && (second is null || list.Contains(second + ":", StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            if (TimeProvider.System.GetElapsedTime(start) > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"{api} lists only [{list}], waiting for {first} ({nodes} nodes) and {second}.");
+            }
+
+            await Task.Delay(200, Ct);
+        }
+    }
+}
