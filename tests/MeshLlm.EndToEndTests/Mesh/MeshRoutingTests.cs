@@ -171,3 +171,55 @@ public sealed class MeshRoutingTests
         }
     }
 }
+
+/// <summary>A node whose own model is still loading is already a full door to the rest of the mesh.</summary>
+public sealed class MeshBootstrapTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task JoinerStillLoading_AnswersOtherModelsAtOnce_AndItsOwnWhenReady_WithNoRefusedConnection()
+    {
+        await using var a = StartServing(model: TestModels.TinyVariant("m1", 101));
+        var token = await a.WaitForTokenAsync();
+        await a.WaitForReadyAsync();
+        var slow = new Dictionary<string, string?>(FastIntervals) { ["MESHLLM__INFERENCE__STARTUPDELAY"] = "00:00:08" };
+        await using var b = MeshLlmProcess.Start(
+            ["--model", TestModels.TinyVariant("m2", 202), "--backend", "embedded", "--port", "0", "--bind-port", "0", "--join", token], slow);
+        var api = await b.WaitForApiAsync();
+        await b.WaitForMeshAsync();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+
+        var sawLoading = false;
+        var statuses = new List<string>();
+        var start = TimeProvider.System.GetTimestamp();
+        while (true)
+        {
+            // Any refused connection throws here and fails the test.
+            using var m1 = await http.PostAsync(new Uri(api, "v1/chat/completions"), Body("m1"), Ct);
+            using var m2 = await http.PostAsync(new Uri(api, "v1/chat/completions"), Body("m2"), Ct);
+            statuses.Add($"{(int)m1.StatusCode}/{(int)m2.StatusCode}");
+            Assert.Equal(HttpStatusCode.OK, m1.StatusCode);
+            if (m2.StatusCode == HttpStatusCode.ServiceUnavailable)
+            {
+                sawLoading = true;
+                Assert.NotNull(m2.Headers.RetryAfter);
+            }
+            else
+            {
+                Assert.Equal(HttpStatusCode.OK, m2.StatusCode);
+                Assert.Equal(IdOf(await StatusAsync(await b.WaitForConsoleAsync()))[..10], m2.Headers.GetValues("X-Mesh-Node").Single());
+                break;
+            }
+
+            Assert.True(TimeProvider.System.GetElapsedTime(start) < TimeSpan.FromSeconds(60), "m2 never became ready: " + string.Join(" ", statuses));
+            await Task.Delay(250, Ct);
+        }
+
+        Assert.True(sawLoading, "the test should have seen m2 loading first: " + string.Join(" ", statuses));
+    }
+
+    private static StringContent Body(string model) => new(
+        JsonSerializer.Serialize(new { model, messages = new[] { new { role = "user", content = "Hi" } }, max_tokens = 4 }),
+        Encoding.UTF8, "application/json");
+}
