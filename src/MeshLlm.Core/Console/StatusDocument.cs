@@ -47,7 +47,17 @@ public sealed record StatusDocument
     /// <summary>Passive clients connected to this node.</summary>
     [JsonPropertyName("clients")]
     public int Clients { get; init; }
+
+    /// <summary>The mesh's demand per model: requests routed by all live nodes, last activity, and this node's per-minute estimate.</summary>
+    [JsonPropertyName("demand")]
+    public IReadOnlyDictionary<string, StatusDemand> Demand { get; init; } = new Dictionary<string, StatusDemand>();
 }
+
+/// <summary>Demand for one model, in a <see cref="StatusDocument"/>.</summary>
+public sealed record StatusDemand(
+    [property: JsonPropertyName("requests")] long Requests,
+    [property: JsonPropertyName("last_active_ms")] long LastActiveMs,
+    [property: JsonPropertyName("per_minute")] double PerMinute);
 
 /// <summary>A model served by this node, in a <see cref="StatusDocument"/>.</summary>
 public sealed record StatusModel(

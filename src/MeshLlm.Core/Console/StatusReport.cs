@@ -2,14 +2,17 @@ using MeshLlm.Identity;
 using MeshLlm.Inference;
 using MeshLlm.Membership;
 using MeshLlm.Membership.Messages;
+using MeshLlm.Planning;
 
 namespace MeshLlm.Console;
 
 /// <summary>Builds the <see cref="StatusDocument"/> from the membership snapshot and this node's served models.</summary>
 public static class StatusReport
 {
-    public static StatusDocument Create(MembershipSnapshot snapshot, string? token, int apiPort, IReadOnlyList<ServedModel> models)
+    public static StatusDocument Create(MembershipSnapshot snapshot, string? token, int apiPort, IReadOnlyList<ServedModel> models, DemandTracker? demand = null)
     {
+        var mesh = demand?.MeshDemand(snapshot);
+        var rates = mesh is null ? null : demand!.RatesPerMinute(mesh);
         var self = snapshot.Self;
         var id = NodeId.TryParse(self.Id, out var parsed) ? parsed.ToShortString() : self.Id;
         return new StatusDocument
@@ -25,6 +28,8 @@ public static class StatusReport
             Serving = [.. models.Select(m => new StatusModel(m.Name, StateName(m.Status), m.Backend))],
             Peers = [.. snapshot.Peers.Select(Peer)],
             Clients = snapshot.Clients,
+            Demand = mesh?.ToDictionary(d => d.Key, d => new StatusDemand(d.Value.Count, d.Value.LastActiveMs, rates![d.Key]), StringComparer.Ordinal)
+                ?? new Dictionary<string, StatusDemand>(),
         };
     }
 

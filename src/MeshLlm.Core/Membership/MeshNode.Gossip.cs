@@ -178,6 +178,11 @@ public sealed partial class MeshNode
     /// <summary>Pushes <paramref name="entries"/> to every connected peer but <paramref name="except"/>.</summary>
     private void Push(IReadOnlyList<PeerAnnouncement> entries, NodeId? except)
     {
+        if (IsClient)
+        {
+            return;
+        }
+
         foreach (var connection in Transport.Connections.Where(c => !c.RemoteIsClient && c.Remote != except))
         {
             _ = TryExchangeAsync(connection, full: false, entries);

@@ -108,9 +108,14 @@ public sealed partial class MeshNode
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         cts.CancelAfter(_transportOptions.ChannelOpenTimeout);
-        if (await channel.ReadFrameAsync(MembershipJsonContext.Default.RoutingRequestFrame, cts.Token) is null)
+        if (await channel.ReadFrameAsync(MembershipJsonContext.Default.RoutingRequestFrame, cts.Token) is not { } request)
         {
             return;
+        }
+
+        if (request.Demand is { Count: > 0 } demand)
+        {
+            ClientDemandReceived?.Invoke(demand);
         }
 
         var table = new RoutingTableFrame(FrameVersion, Mesh.Value, AllEntries());
@@ -125,7 +130,7 @@ public sealed partial class MeshNode
         RoutingTableFrame? table;
         try
         {
-            await channel.WriteFrameAsync(new RoutingRequestFrame(FrameVersion), MembershipJsonContext.Default.RoutingRequestFrame, cancellationToken);
+            await channel.WriteFrameAsync(new RoutingRequestFrame(FrameVersion, ClientDemandToReport?.Invoke()), MembershipJsonContext.Default.RoutingRequestFrame, cancellationToken);
             table = await channel.ReadFrameAsync(MembershipJsonContext.Default.RoutingTableFrame, cancellationToken);
         }
         finally
@@ -146,6 +151,12 @@ public sealed partial class MeshNode
         LogRoutingTable(_logger, connection.Remote.ToShortString(), table.Nodes.Count);
         Publish();
     }
+
+    /// <summary>Passive clients: the requests routed since the last report, sent with each routing-table request.</summary>
+    public Func<IReadOnlyDictionary<string, ModelDemand>?>? ClientDemandToReport { get; set; }
+
+    /// <summary>Members: a client reported requests it routed; they count as this node's.</summary>
+    public event Action<IReadOnlyDictionary<string, ModelDemand>>? ClientDemandReceived;
 
     /// <summary>Passive clients: fetches a fresh routing table now (routing calls this before saying a model does not exist).</summary>
     public Task RefreshAsync() => IsClient ? RefreshRoutingTableAsync() : Task.CompletedTask;

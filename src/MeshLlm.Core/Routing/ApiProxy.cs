@@ -4,6 +4,7 @@ using MeshLlm.Identity;
 using MeshLlm.Inference;
 using MeshLlm.Inference.OpenAi;
 using MeshLlm.Membership;
+using MeshLlm.Planning;
 using MeshLlm.Tunnels;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -37,10 +38,12 @@ public sealed partial class ApiProxy : IDisposable
     private readonly HttpMessageInvoker _tunnels;
     private readonly ForwarderRequestConfig _requestConfig;
     private readonly ConcurrentDictionary<NodeId, int> _inFlight = new();
+    private readonly DemandTracker _demand;
     private readonly ILogger<ApiProxy> _logger;
 
-    public ApiProxy(IHttpForwarder forwarder, ServingState state, MeshNode mesh, IOptions<RoutingOptions> options, ILogger<ApiProxy> logger)
+    public ApiProxy(IHttpForwarder forwarder, ServingState state, MeshNode mesh, DemandTracker demand, IOptions<RoutingOptions> options, ILogger<ApiProxy> logger)
     {
+        _demand = demand;
         _forwarder = forwarder;
         _state = state;
         _mesh = mesh;
@@ -117,6 +120,7 @@ public sealed partial class ApiProxy : IDisposable
                 return;
             }
 
+            _demand.Record(decision.Model!);
             await SendAsync(context, decision, body);
         }
         catch (OpenAiException e) when (!context.Response.HasStarted)

@@ -50,7 +50,7 @@ public static class RoutePolicy
 
         if (group.Count == 0)
         {
-            return RouteDecision.Fail(OpenAiError.ModelNotFound(requested!, [.. hosts.Select(h => h.Model).Distinct(StringComparer.Ordinal)]));
+            return RouteDecision.Fail(OpenAiError.ModelNotFound(requested!, [.. hosts.Select(h => h.Model).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]));
         }
 
         if (group.Any(h => h.Status == ServingStatus.Ready))

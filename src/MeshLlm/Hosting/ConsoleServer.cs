@@ -65,7 +65,7 @@ internal sealed partial class ConsoleServer : IAsyncDisposable
 
     private static Task WriteStatusAsync(HttpContext context, MeshService mesh, ServingState serving, IServer api)
     {
-        var document = StatusReport.Create(mesh.Node.Snapshot, mesh.Token, ApiPort(api), serving.Models);
+        var document = StatusReport.Create(mesh.Node.Snapshot, mesh.Token, ApiPort(api), serving.Models, mesh.Demand);
         context.Response.ContentType = "application/json; charset=utf-8";
         return JsonSerializer.SerializeAsync(context.Response.Body, document, ConsoleJsonContext.Default.StatusDocument, context.RequestAborted);
     }

@@ -1,5 +1,6 @@
 using MeshLlm.Console;
 using MeshLlm.Membership;
+using MeshLlm.Planning;
 using MeshLlm.Transport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -31,6 +32,7 @@ internal static class MeshHosting
             sp.GetRequiredService<IOptions<TransportOptions>>().Value,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton<DemandTracker>();
         services.AddSingleton<MeshService>();
         services.AddHostedService(sp => sp.GetRequiredService<MeshService>());
         return services;

@@ -3,6 +3,7 @@ using MeshLlm.Console;
 using MeshLlm.Identity;
 using MeshLlm.Inference;
 using MeshLlm.Membership;
+using MeshLlm.Planning;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -18,13 +19,15 @@ namespace MeshLlm.Hosting;
 /// owns and disposes the node after this service has stopped.
 /// </remarks>
 internal sealed partial class MeshService(
-    MeshNode node, MeshSetup setup, ServingState serving, IConsoleUi ui, IHostApplicationLifetime lifetime, ILogger<MeshService> logger)
+    MeshNode node, MeshSetup setup, ServingState serving, DemandTracker demand, IConsoleUi ui, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<MeshService> logger)
     : BackgroundService
 {
     private volatile string? _token;
     private volatile bool _started;
 
     public MeshNode Node => node;
+
+    public DemandTracker Demand => demand;
 
     /// <summary>The invite token to join through this node, once it listens; null before and for passive clients.</summary>
     public string? Token => _token;
@@ -38,6 +41,8 @@ internal sealed partial class MeshService(
     {
         serving.Changed += OnServingChanged;
         node.Joined += OnJoined;
+        node.ClientDemandReceived += demand.Absorb;
+        node.ClientDemandToReport = demand.TakeDeltas;
         OnServingChanged();
         return base.StartAsync(cancellationToken);
     }
@@ -73,6 +78,26 @@ internal sealed partial class MeshService(
         }
 
         Announce(result);
+        await PublishDemandAsync(stoppingToken);
+    }
+
+    /// <summary>Puts this node's request counters into its announcement, at most once a second.</summary>
+    private async Task PublishDemandAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), time, stoppingToken);
+                if (demand.TakeChanges() is { } counters)
+                {
+                    node.UpdateSelf(self => self with { Demand = counters });
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 
     private void Announce(JoinResult result)
@@ -108,6 +133,7 @@ internal sealed partial class MeshService(
     {
         serving.Changed -= OnServingChanged;
         node.Joined -= OnJoined;
+        node.ClientDemandReceived -= demand.Absorb;
         await base.StopAsync(cancellationToken);
         if (_started)
         {

@@ -66,7 +66,16 @@ public sealed class MeshRoutingTests
 
         var lists = await Task.WhenAll(apis.Select(api => ModelListAsync(http, api)));
         Assert.All(lists, l => Assert.Equal("m1:2,m2:1", l));
+
+        // 11 requests per model went through four different nodes: every node's demand view has them all.
+        foreach (var node in nodes)
+        {
+            await WaitForStatusAsync(await node.WaitForConsoleAsync(), s => Demand(s, "m1") >= 11 && Demand(s, "m2") >= 11, "demand of 11+ for m1 and m2");
+        }
     }
+
+    private static long Demand(JsonElement status, string model) =>
+        status.TryGetProperty("demand", out var demand) && demand.TryGetProperty(model, out var entry) ? entry.GetProperty("requests").GetInt64() : 0;
 
     [Fact]
     public async Task KillNineOfOneServer_OnlyInFlightRequestsFail_ThenTheOtherServerAnswers()

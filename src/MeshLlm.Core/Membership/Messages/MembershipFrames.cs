@@ -23,8 +23,11 @@ public sealed record PeerDownFrame(
 /// <summary>Peer leaving (channel 0x07): always about the sender itself, whatever else it says.</summary>
 public sealed record LeaveFrame([property: JsonPropertyName("v")] int Version);
 
-/// <summary>Routing table (channel 0x05): the client sends a request, the node answers with the table.</summary>
-public sealed record RoutingRequestFrame([property: JsonPropertyName("v")] int Version);
+/// <summary>Routing table (channel 0x05): the client sends a request, the node answers with the table. The request
+/// carries the requests the client routed since its last report (<see cref="Demand"/>), which the node counts as its own.</summary>
+public sealed record RoutingRequestFrame(
+    [property: JsonPropertyName("v")] int Version,
+    [property: JsonPropertyName("demand")] IReadOnlyDictionary<string, ModelDemand>? Demand = null);
 
 /// <summary>The mesh as a passive client needs it: every live node's announcement, the answering node's included.</summary>
 public sealed record RoutingTableFrame(

@@ -54,10 +54,19 @@ public sealed record PeerAnnouncement
     [JsonPropertyName("version")]
     public string? Version { get; init; }
 
+    /// <summary>Requests this node has routed per model since it started (its own counter; the mesh's demand is the sum).</summary>
+    [JsonPropertyName("demand")]
+    public IReadOnlyDictionary<string, ModelDemand> Demand { get; init; } = new Dictionary<string, ModelDemand>();
+
     /// <summary>Unix milliseconds when the node started.</summary>
     [JsonPropertyName("started_ms")]
     public long StartedMs { get; init; }
 }
+
+/// <summary>One node's request count for a model and when it last routed one (Unix ms).</summary>
+public sealed record ModelDemand(
+    [property: JsonPropertyName("count")] long Count,
+    [property: JsonPropertyName("last_ms")] long LastActiveMs);
 
 /// <summary>Role names used in announcements.</summary>
 public static class PeerRoles
