@@ -181,7 +181,7 @@ public sealed class RoutePolicyTests
         Assert.Equal("invalid_request_error", error.Type);
         Assert.Equal("model", error.Param);
         Assert.Null(error.RetryAfterSeconds);
-        Assert.Equal($"The model '{requested}' does not exist. Available models: qwen, llama, phi.", error.Message);
+        Assert.Equal($"The model '{requested}' does not exist. Available models: llama, phi, qwen.", error.Message);
     }
 
     [Fact]
