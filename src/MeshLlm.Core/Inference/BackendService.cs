@@ -20,29 +20,54 @@ public sealed partial class BackendService(
     /// <summary>Set when the backend could not be kept serving; the host exits with it.</summary>
     public string? FailureMessage { get; private set; }
 
+    private readonly CancellationTokenSource _drop = new();
+    private string? _model;
+
+    /// <summary>
+    /// Stops serving <paramref name="model"/> if it is this node's (<c>POST /mesh/drop</c>): the backend stops, the
+    /// model leaves <see cref="ServingState"/>, and the node stays in the mesh without it. False if not served here.
+    /// </summary>
+    public bool Drop(string model)
+    {
+        if (_model != model || _drop.IsCancellationRequested)
+        {
+            return false;
+        }
+
+        _drop.Cancel();
+        return true;
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
         var path = o.ModelPath ?? throw new InvalidOperationException("No model path configured.");
         var info = new FileInfo(path);
         var model = new ModelFile(info.FullName, Models.ModelName.FromPath(path), info.Length);
+        _model = model.Name;
         Publish(model, ServingStatus.Loading, null);
         LogLoading(model.Name, backend.Kind, model.SizeBytes / 1e6);
+        using var serving = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _drop.Token);
         try
         {
             if (o.StartupDelay > TimeSpan.Zero)
             {
-                await Task.Delay(o.StartupDelay, timeProvider, stoppingToken);
+                await Task.Delay(o.StartupDelay, timeProvider, serving.Token);
             }
 
-            await ServeAsync(model, o, stoppingToken);
+            await ServeAsync(model, o, serving.Token);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (serving.IsCancellationRequested)
         {
         }
         finally
         {
             await backend.StopAsync(CancellationToken.None);
+            if (_drop.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+            {
+                state.Remove(model.Name);
+                LogDropped(model.Name);
+            }
         }
     }
 
@@ -106,6 +131,9 @@ public sealed partial class BackendService(
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Model {Model} ready; engine at {Endpoint} after {ElapsedMs:F0} ms")]
     private partial void LogReady(string model, Uri endpoint, double elapsedMs);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "Model {Model} dropped: stopped serving it; this node stays in the mesh")]
+    private partial void LogDropped(string model);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Model {Model} could not be served: {Reason}")]
     private partial void LogFailed(string model, string reason);

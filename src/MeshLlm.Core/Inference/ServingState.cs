@@ -24,6 +24,13 @@ public sealed class ServingState
     /// <summary>Raised after every change, with the new snapshot already visible.</summary>
     public event Action? Changed;
 
+    /// <summary>Removes the entry for <paramref name="name"/> (the node stopped serving it).</summary>
+    public void Remove(string name)
+    {
+        ImmutableInterlocked.Update(ref _models, list => list.RemoveAll(m => m.Name == name));
+        Changed?.Invoke();
+    }
+
     /// <summary>Adds or replaces the entry for <paramref name="model"/>'s name.</summary>
     public void Publish(ServedModel model)
     {

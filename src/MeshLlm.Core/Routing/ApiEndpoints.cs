@@ -1,3 +1,4 @@
+using System.Text.Json;
 using MeshLlm.Inference;
 using MeshLlm.Inference.OpenAi;
 using Microsoft.AspNetCore.Builder;
@@ -18,6 +19,7 @@ public static class ApiEndpoints
         endpoints.MapPost("/v1/completions", proxy.ForwardAsync);
         endpoints.MapGet("/v1/models", context => WriteModelsAsync(context, state, proxy));
         endpoints.MapGet("/health", context => WriteHealthAsync(context, state));
+        endpoints.MapPost("/mesh/drop", context => DropAsync(context, endpoints.ServiceProvider.GetService<BackendService>()));
         endpoints.MapFallback(context => OpenAiError.NotFound(context.Request.Path).WriteAsync(context.Response, context.RequestAborted));
         return endpoints;
     }
@@ -43,6 +45,38 @@ public static class ApiEndpoints
                 };
             });
         return context.Response.WriteAsJsonAsync(new { @object = "list", data }, context.RequestAborted);
+    }
+
+    /// <summary><c>POST /mesh/drop {"model": NAME}</c>: this node stops serving NAME and leaves it to other nodes.</summary>
+    private static async Task DropAsync(HttpContext context, BackendService? backend)
+    {
+        string? model = null;
+        try
+        {
+            using var body = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted);
+            if (body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("model", out var value) && value.ValueKind == JsonValueKind.String)
+            {
+                model = value.GetString();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        if (string.IsNullOrEmpty(model))
+        {
+            await OpenAiError.InvalidRequest("Send {\"model\": NAME}: the model this node should stop serving.", "model").WriteAsync(context.Response, context.RequestAborted);
+            return;
+        }
+
+        if (backend?.Drop(model) != true)
+        {
+            await new OpenAiError(StatusCodes.Status404NotFound, $"This node does not serve '{model}'; nothing was dropped.", "invalid_request_error", "model_not_served", "model")
+                .WriteAsync(context.Response, context.RequestAborted);
+            return;
+        }
+
+        await context.Response.WriteAsJsonAsync(new { dropped = model }, context.RequestAborted);
     }
 
     private static Task WriteHealthAsync(HttpContext context, ServingState state)

@@ -118,6 +118,34 @@ public sealed class MeshRoutingTests
         Assert.All(late, r => Assert.Equal(idC, r.Node));
     }
 
+    [Fact]
+    public async Task Drop_StopsServingHere_AndRequestsGoToTheOtherServer()
+    {
+        await using var a = StartServing(model: M1);
+        var token = await a.WaitForTokenAsync();
+        await using var c = StartServing(token, M1);
+        var apiA = await a.WaitForApiAsync();
+        var consoleA = await a.WaitForConsoleAsync();
+        var idC = IdOf(await StatusAsync(await c.WaitForConsoleAsync()))[..10];
+        await WaitForModelsAsync(apiA, "m1", nodes: 2);
+
+        var unknown = await MeshLlmProcess.RunAsync(["drop", "m2", "--port", apiA.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)], a.Home);
+        Assert.NotEqual(0, unknown.Code);
+        Assert.Contains("does not serve 'm2'", unknown.Stderr, StringComparison.Ordinal);
+
+        var dropped = await MeshLlmProcess.RunAsync(["drop", "m1", "--port", apiA.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)], a.Home);
+        Assert.Equal(0, dropped.Code);
+        Assert.Contains("Dropped m1", dropped.Stdout, StringComparison.Ordinal);
+        await WaitForStatusAsync(consoleA, s => s.GetProperty("role").GetString() == "standby" && s.GetProperty("serving").GetArrayLength() == 0, "A to stop serving");
+        await WaitForModelsAsync(apiA, "m1", nodes: 1);
+
+        using var http = new HttpClient();
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(idC, (await ChatAsync(http, apiA, "m1")).Node);
+        }
+    }
+
     private static StringContent Body(string model, int maxTokens = 12) => new(
         JsonSerializer.Serialize(new { model, messages = new[] { new { role = "user", content = "Tell me about meshes" } }, max_tokens = maxTokens, temperature = 0 }),
         Encoding.UTF8, "application/json");
