@@ -12,6 +12,7 @@ namespace MeshLlm.Inference;
 public sealed partial class BackendService(
     IInferenceBackend backend,
     ServingState state,
+    ModelAssignment assignment,
     IOptions<InferenceOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider timeProvider,
@@ -41,7 +42,17 @@ public sealed partial class BackendService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
-        var path = o.ModelPath ?? throw new InvalidOperationException("No model path configured.");
+        string path;
+        try
+        {
+            // Without --model, the planner may give this node a model later; until then it serves nothing.
+            path = o.ModelPath ?? await assignment.WaitAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
         var info = new FileInfo(path);
         var model = new ModelFile(info.FullName, Models.ModelName.FromPath(path), info.Length);
         _model = model.Name;

@@ -17,6 +17,7 @@ public static class InferenceServiceCollectionExtensions
     public static IServiceCollection AddInference(this IServiceCollection services)
     {
         services.AddSingleton<ServingState>();
+        services.AddSingleton<ModelAssignment>();
         services.AddSingleton<ChildProcessRegistry>();
         services.AddKeyedSingleton<IInferenceBackend, LlamaCppBackend>(LlamaCppKey);
         services.AddSingleton(sp => sp.GetRequiredKeyedService<IInferenceBackend>(

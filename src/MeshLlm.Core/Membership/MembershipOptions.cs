@@ -11,6 +11,9 @@ public sealed class MembershipOptions
     /// <summary>Name of the mesh this node starts (<c>--mesh-name</c>); empty: an unnamed private mesh.</summary>
     public string? MeshName { get; set; }
 
+    /// <summary>Models this node asks the mesh to serve (every <c>--model</c>; the first is served here).</summary>
+    public IList<string> Wanted { get; } = [];
+
     /// <summary>Passive client: no engine, not a peer; fetches routing tables (<c>--client</c>).</summary>
     public bool Client { get; set; }
 

@@ -55,6 +55,7 @@ public sealed partial class MeshNode : IAsyncDisposable
             Seq = startedMs * 1000,
             Role = options.Client ? PeerRoles.Client : PeerRoles.Standby,
             Mesh = credentials.Mesh.Value,
+            Wanted = [.. options.Wanted.Distinct(StringComparer.Ordinal)],
             Version = typeof(MeshNode).Assembly.GetName().Version?.ToString(3),
             StartedMs = startedMs,
         };

@@ -96,7 +96,7 @@ internal static class ServeCommand
         WebApplication app;
         try
         {
-            app = ServeHost.Build(cli, setup, serveModel, logging, ui);
+            app = ServeHost.Build(cli, setup, logging, ui);
             var inference = app.Services.GetRequiredService<IOptions<InferenceOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<RoutingOptions>>().Value;
             _ = app.Services.GetRequiredService<IOptions<MembershipOptions>>().Value;

@@ -5,9 +5,10 @@ namespace MeshLlm.Commands;
 /// <summary>The serve options of the root command, each mapped to its configuration key.</summary>
 internal static class ServeOptions
 {
-    public static readonly Option<string?> Model = new("--model", "-m")
+    public static readonly Option<string[]> Model = new("--model", "-m")
     {
-        Description = "GGUF model file to serve. Its name in the API is the file name without .gguf.",
+        Description = "GGUF model file to serve; its name in the API is the file name without .gguf. Repeat it to ask the mesh " +
+            "for more models: the first is served here, the others (paths or names) are announced as wanted, for other nodes to serve.",
         HelpName = "PATH",
     };
 
@@ -146,7 +147,16 @@ internal static class ServeOptions
             }
         }
 
-        Set(Model, "Inference:ModelPath");
+        var models = result.GetValue(Model) ?? [];
+        if (models.Length > 0)
+        {
+            values["Inference:ModelPath"] = models[0];
+            for (var i = 0; i < models.Length; i++)
+            {
+                values[$"Mesh:Wanted:{i}"] = models[i].EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) ? Models.ModelName.FromPath(models[i]) : models[i];
+            }
+        }
+
         Set(Port, "Routing:Port");
         Set(Backend, "Inference:Backend");
         Set(BinDir, "Inference:BinDir");

@@ -3,6 +3,7 @@ using MeshLlm.Console;
 using MeshLlm.Inference;
 using MeshLlm.Inference.LlamaSharp;
 using MeshLlm.Membership;
+using MeshLlm.Planning;
 using MeshLlm.Routing;
 using MeshLlm.Transport;
 using MeshLlm.Tunnels;
@@ -32,8 +33,8 @@ internal static partial class ServeHost
             .AddEnvironmentVariables("MESHLLM__")
             .AddInMemoryCollection(cli);
 
-    /// <summary>Builds the node; without <paramref name="serveModel"/> it runs no engine (a standby peer or a passive client).</summary>
-    public static WebApplication Build(IReadOnlyDictionary<string, string?> cli, MeshSetup mesh, bool serveModel, LoggingSettings logging, IConsoleUi ui)
+    /// <summary>Builds the node; a passive client runs no engine, a node without a model waits for the planner to give it one.</summary>
+    public static WebApplication Build(IReadOnlyDictionary<string, string?> cli, MeshSetup mesh, LoggingSettings logging, IConsoleUi ui)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "mesh-llm" });
         AddSources(builder.Configuration, cli);
@@ -52,11 +53,14 @@ internal static partial class ServeHost
         services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section)
             .Validate(o => o.Port is >= 0 and <= 65535, "Routing:Port must be between 0 and 65535.")
             .Validate(o => o.MaxRequestBodyBytes > 0, "Routing:MaxRequestBodyBytes must be positive.");
-        if (serveModel)
+        if (!builder.Configuration.GetSection(MembershipOptions.Section).GetValue<bool>(nameof(MembershipOptions.Client)))
         {
+            // Without --model the engine waits for the planner to assign a model (or never starts: standby).
             services.AddInference();
             services.AddEmbeddedBackend();
             services.AddHostedService<ReadyAnnouncer>();
+            services.AddOptions<PlanningOptions>().BindConfiguration(PlanningOptions.Section);
+            services.AddHostedService<AssignmentService>();
         }
         else
         {
