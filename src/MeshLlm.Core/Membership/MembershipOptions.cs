@@ -38,6 +38,9 @@ public sealed class MembershipOptions
     /// <summary>How often a full table exchange runs with one random peer (anti-entropy).</summary>
     public TimeSpan GossipInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How many random peers a node passes news on to (besides the full exchange on connect and anti-entropy).</summary>
+    public int GossipFanout { get; set; } = 3;
+
     /// <summary>How often a passive client refreshes its routing table.</summary>
     public TimeSpan ClientRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -149,7 +149,8 @@ public sealed partial class MeshNode
         if (accepted.Count > 0)
         {
             Publish();
-            Push(accepted, except: source.Remote);
+            // Epidemic forwarding: a few random peers, not all (that would cost (N-1)² exchanges per change).
+            Push(accepted, except: source.Remote, fanout: _options.GossipFanout);
         }
 
         if (selfSeen)
@@ -157,7 +158,9 @@ public sealed partial class MeshNode
             BumpSelf();
         }
 
-        foreach (var entry in added.Where(e => NodeIdOf(e) != source.Remote))
+        // One side dials a newly learned peer, not both: the lower id, or whoever the other cannot dial.
+        var selfDialable = Transport.Addresses.Count > 0;
+        foreach (var entry in added.Where(e => NodeIdOf(e) != source.Remote && (Id < NodeIdOf(e) || !selfDialable)))
         {
             _ = DialAsync(NodeIdOf(entry), entry.Addresses, "learned from " + source.Remote.ToShortString());
         }
@@ -175,15 +178,22 @@ public sealed partial class MeshNode
         }
     }
 
-    /// <summary>Pushes <paramref name="entries"/> to every connected peer but <paramref name="except"/>.</summary>
-    private void Push(IReadOnlyList<PeerAnnouncement> entries, NodeId? except)
+    /// <summary>Pushes <paramref name="entries"/> to every connected peer but <paramref name="except"/>, or to <paramref name="fanout"/> random ones.</summary>
+    private void Push(IReadOnlyList<PeerAnnouncement> entries, NodeId? except, int fanout = int.MaxValue)
     {
         if (IsClient)
         {
             return;
         }
 
-        foreach (var connection in Transport.Connections.Where(c => !c.RemoteIsClient && c.Remote != except))
+        var targets = Transport.Connections.Where(c => !c.RemoteIsClient && c.Remote != except).ToArray();
+        if (targets.Length > fanout)
+        {
+            Random.Shared.Shuffle(targets);
+            targets = targets[..fanout];
+        }
+
+        foreach (var connection in targets)
         {
             _ = TryExchangeAsync(connection, full: false, entries);
         }

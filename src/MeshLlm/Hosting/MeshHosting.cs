@@ -16,7 +16,8 @@ internal static class MeshHosting
         services.AddOptions<MembershipOptions>().BindConfiguration(MembershipOptions.Section)
             .Validate(o => Positive(o.PingInterval, o.PingTimeout, o.ConfirmTimeout, o.DeadTtl, o.RejoinInterval, o.GossipInterval, o.ClientRefreshInterval, o.LeaveTimeout),
                 "Mesh: every interval and timeout (PingInterval, PingTimeout, ConfirmTimeout, DeadTtl, RejoinInterval, GossipInterval, ClientRefreshInterval, LeaveTimeout) must be positive.")
-            .Validate(o => o.MissedPings >= 1, "Mesh:MissedPings must be at least 1.");
+            .Validate(o => o.MissedPings >= 1, "Mesh:MissedPings must be at least 1.")
+            .Validate(o => o.GossipFanout >= 1, "Mesh:GossipFanout must be at least 1.");
         services.AddOptions<TransportOptions>().BindConfiguration(MembershipOptions.Section)
             .Validate(o => o.BindPort is >= 0 and <= 65535, "Mesh:BindPort must be between 0 and 65535.")
             .Validate(o => System.Net.IPAddress.TryParse(o.BindAddress, out _), "Mesh:BindAddress must be an IP address.")

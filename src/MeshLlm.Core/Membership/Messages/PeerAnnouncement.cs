@@ -61,6 +61,17 @@ public sealed record PeerAnnouncement
     /// <summary>Unix milliseconds when the node started.</summary>
     [JsonPropertyName("started_ms")]
     public long StartedMs { get; init; }
+
+    /// <summary>Equal content, lists and the demand map compared by value (not by reference).</summary>
+    public bool Equals(PeerAnnouncement? other) =>
+        other is not null
+        && Id == other.Id && Seq == other.Seq && Role == other.Role && Serving == other.Serving && ModelState == other.ModelState
+        && Backend == other.Backend && RpcCapable == other.RpcCapable && VramBytes == other.VramBytes && Mesh == other.Mesh
+        && Version == other.Version && StartedMs == other.StartedMs
+        && Addresses.SequenceEqual(other.Addresses) && ModelsOnDisk.SequenceEqual(other.ModelsOnDisk) && Wanted.SequenceEqual(other.Wanted)
+        && Demand.Count == other.Demand.Count && Demand.All(d => other.Demand.TryGetValue(d.Key, out var o) && o == d.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Id, Seq, Serving, ModelState, Role);
 }
 
 /// <summary>One node's request count for a model and when it last routed one (Unix ms).</summary>
