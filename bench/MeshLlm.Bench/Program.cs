@@ -1,12 +1,14 @@
 using MeshLlm.Bench;
 
 var scenario = args.FirstOrDefault() ?? "solo";
-var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(5);
+var rounds = args.SkipWhile(a => a != "--rounds").Skip(1).Select(int.Parse).FirstOrDefault(scenario == "gossip" ? 3 : 5);
 var threads = args.SkipWhile(a => a != "--threads").Skip(1).Select(int.Parse).FirstOrDefault(Environment.ProcessorCount);
 var f16 = args.SkipWhile(a => a != "--type").Skip(1).FirstOrDefault() == "f16";
 var model = args.SkipWhile(a => a != "--model").Skip(1).FirstOrDefault();
+var nodes = args.SkipWhile(a => a != "--nodes").Skip(1).Select(v => v.Split(',').Select(int.Parse).ToArray()).FirstOrDefault();
+var joinGap = args.SkipWhile(a => a != "--join-gap").Skip(1).Select(int.Parse).FirstOrDefault(0);
 var binDir = Environment.GetEnvironmentVariable("MESH_LLM_BIN_DIR");
-if (scenario is not ("solo" or "llamacpp"))
+if (scenario is not ("solo" or "llamacpp" or "gossip" or "channel"))
 {
     await Console.Error.WriteLineAsync($"""
         Unknown scenario '{scenario}'. Usage: dotnet run -c Release --project bench/MeshLlm.Bench -- SCENARIO [options]
@@ -14,8 +16,12 @@ if (scenario is not ("solo" or "llamacpp"))
           solo       embedded engine: through :9337 vs the engine directly, prompt processing, 1 vs 4 streams
           llamacpp   llama-server through :9337 vs directly, and embedded engine vs llama-server at the same
                      threads (needs MESH_LLM_BIN_DIR: the folder `sudo scripts/llama-rig` prints last)
-        Options: --rounds N (default 5), --threads N (default: all cores), --model PATH (default: the generated
-          bench model), --type q8_0|f16 (type of the generated bench model, default q8_0).
+          gossip     5, 10, 20 and 40 in-process mesh nodes on loopback: time until everyone lists everyone (star
+                     and chain joins), time for a state change to reach all, bytes per node (--rounds default 3)
+          channel    loopback throughput and round-trip latency: raw TCP vs plain TLS 1.3 vs a mesh channel
+        Options: --rounds N (default 5; gossip 3), --threads N (default: all cores), --model PATH (default: the generated
+          bench model), --type q8_0|f16 (type of the generated bench model, default q8_0), --nodes 5,10,20,40
+          (gossip: the mesh sizes), --join-gap MS (gossip: start joiners MS apart instead of all at once).
         """);
     return 1;
 }
@@ -29,6 +35,13 @@ if (scenario == "llamacpp" && binDir is not { Length: > 0 })
 // Other work on this small VM skews every number: show how busy it was.
 Console.WriteLine($"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; load average at start: {Stats.LoadAverage()}");
 Console.WriteLine();
+if (scenario is "gossip" or "channel")
+{
+    await (scenario == "gossip" ? GossipScenario.RunAsync(rounds, nodes, joinGap, CancellationToken.None) : ChannelScenario.RunAsync(rounds, CancellationToken.None));
+    Console.WriteLine($"load average at end: {Stats.LoadAverage()}");
+    return 0;
+}
+
 model ??= BenchModel.Path(f16);
 await (scenario == "solo"
     ? SoloScenario.RunAsync(rounds, threads, model, CancellationToken.None)
