@@ -25,16 +25,16 @@ internal sealed class EmbeddedBackend(IOptions<InferenceOptions> options, TimePr
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_server is not null)
+        // Stop can run twice at once (the backend service's own stop and the container's disposal): take each
+        // object out first, so only one caller disposes it.
+        if (Interlocked.Exchange(ref _server, null) is { } server)
         {
-            await _server.DisposeAsync();
-            _server = null;
+            await server.DisposeAsync();
         }
 
-        if (_engine is not null)
+        if (Interlocked.Exchange(ref _engine, null) is { } engine)
         {
-            await _engine.DisposeAsync();
-            _engine = null;
+            await engine.DisposeAsync();
         }
     }
 

@@ -77,7 +77,8 @@ public sealed class LifecycleTests
 
         node.Signal(signal);
 
-        Assert.Equal(0, await node.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var code = await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(code == 0, $"exit code {code}; stderr:\n{node.Stderr}");
     }
 
     [Fact]

@@ -22,7 +22,15 @@ public sealed partial class BackendService(
     public string? FailureMessage { get; private set; }
 
     private readonly CancellationTokenSource _drop = new();
+    private CancellationTokenSource? _serving;
     private string? _model;
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _serving?.Dispose();
+        _drop.Dispose();
+    }
 
     /// <summary>
     /// Stops serving <paramref name="model"/> if it is this node's (<c>POST /mesh/drop</c>): the backend stops, the
@@ -58,7 +66,8 @@ public sealed partial class BackendService(
         _model = model.Name;
         Publish(model, ServingStatus.Loading, null);
         LogLoading(model.Name, backend.Kind, model.SizeBytes / 1e6);
-        using var serving = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _drop.Token);
+        // Not disposed here: the engine may still hold this token while it shuts down (disposed with the service).
+        var serving = _serving = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _drop.Token);
         try
         {
             if (o.StartupDelay > TimeSpan.Zero)

@@ -241,7 +241,7 @@ public sealed partial class MeshNode : IAsyncDisposable
         await _stopping.CancelAsync();
         await Task.WhenAll(_loops);
         await Transport.DisposeAsync();
-        _stopping.Dispose();
+        // _stopping is cancelled, not disposed: channel handlers still running on the thread pool read its token.
     }
 }
 
