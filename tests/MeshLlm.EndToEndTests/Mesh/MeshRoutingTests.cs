@@ -119,6 +119,31 @@ public sealed class MeshRoutingTests
     }
 
     [Fact]
+    public async Task ServerKilledMidStream_TheStreamThroughTheTunnelEndsWithAnErrorEvent()
+    {
+        await using var a = MeshLlmProcess.Start(
+            ["--model", M1, "--backend", "embedded", "--port", "0", "--bind-port", "0", "--ctx-size", "16384"], FastIntervals);
+        var token = await a.WaitForTokenAsync();
+        await using var d = StartJoiner(token, client: true);
+        var api = await d.WaitForApiAsync();
+        await WaitForModelsAsync(api, "m1");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        var body = new StringContent(
+            JsonSerializer.Serialize(new { model = "m1", stream = true, max_tokens = 8000, messages = new[] { new { role = "user", content = "long" } } }),
+            Encoding.UTF8, "application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "v1/chat/completions")) { Content = body };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+        Assert.StartsWith("data: ", await reader.ReadLineAsync(Ct), StringComparison.Ordinal);
+
+        a.Signal(PosixSignal.SigKill);
+        var rest = await reader.ReadToEndAsync(Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Contains("\"upstream_failed\"", rest, StringComparison.Ordinal);
+        Assert.DoesNotContain("[DONE]", rest, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Drop_StopsServingHere_AndRequestsGoToTheOtherServer()
     {
         await using var a = StartServing(model: M1);
