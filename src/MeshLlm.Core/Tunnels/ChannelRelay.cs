@@ -17,10 +17,10 @@ public static class ChannelRelay
     public static async Task RunAsync(MeshChannel channel, Socket socket, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var toSocket = ChannelToSocketAsync(channel.Pipe.Input, socket, stop.Token);
+        var toSocket = ChannelToSocketAsync(channel.Pipe.Input, socket, channel.Connection.Closed, stop.Token);
         var toChannel = SocketToChannelAsync(socket, channel.Pipe.Output, stop.Token);
         var both = Task.WhenAll(toSocket, toChannel);
-        if (await Task.WhenAny(both, channel.Connection.Closed) != both)
+        if (await Task.WhenAny(both, channel.Connection.Closed) != both || toSocket.IsFaulted)
         {
             // The mesh connection died: reset the socket instead of ending it cleanly.
             socket.LingerState = new LingerOption(true, 0);
@@ -30,6 +30,9 @@ public static class ChannelRelay
         try
         {
             await both;
+            // Both directions ended cleanly: let the mux deliver what is still queued before the channel is
+            // disposed (disposing a channel right away can drop its last frames).
+            await channel.CloseAsync(s_drainTimeout, TimeProvider.System);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
@@ -40,7 +43,9 @@ public static class ChannelRelay
         }
     }
 
-    private static async Task ChannelToSocketAsync(PipeReader input, Socket socket, CancellationToken cancellationToken)
+    private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(10);
+
+    private static async Task ChannelToSocketAsync(PipeReader input, Socket socket, Task connectionClosed, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -58,8 +63,17 @@ public static class ChannelRelay
         }
 
         await input.CompleteAsync();
+        // A dying connection also ends the channel's input, without an error, and its closure can be noticed a
+        // moment later: give it that moment, so a lost partner resets the socket instead of ending it cleanly.
+        if (await Task.WhenAny(connectionClosed, Task.Delay(s_deathGrace, TimeProvider.System, cancellationToken)) == connectionClosed)
+        {
+            throw new IOException("The mesh connection under this tunnel was lost.");
+        }
+
         socket.Shutdown(SocketShutdown.Send);
     }
+
+    private static readonly TimeSpan s_deathGrace = TimeSpan.FromMilliseconds(100);
 
     private static async Task SocketToChannelAsync(Socket socket, PipeWriter output, CancellationToken cancellationToken)
     {
