@@ -22,11 +22,18 @@ internal sealed class BenchNode : IAsyncDisposable
 
     public Uri Engine { get; }
 
-    /// <summary>Starts mesh-llm with <c>--backend</c>, <c>--threads</c> and <c>--parallel 4</c> and waits until the model is ready.</summary>
-    public static async Task<BenchNode> StartAsync(string model, string backend, int threads, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <summary>The mesh-llm process (its stdout, log events, console).</summary>
+    public MeshLlmProcess Process => _process;
+
+    /// <summary>
+    /// Starts mesh-llm with <c>--backend</c>, <c>--threads</c> and <c>--parallel 4</c> (plus <paramref name="extraArgs"/>)
+    /// and waits until the model is ready.
+    /// </summary>
+    public static async Task<BenchNode> StartAsync(string model, string backend, int threads, IReadOnlyDictionary<string, string?>? environment = null,
+        IReadOnlyList<string>? extraArgs = null)
     {
         var process = MeshLlmProcess.Start(
-            ["--model", model, "--port", "0", "--backend", backend, "--parallel", "4", "--threads", threads.ToString(CultureInfo.InvariantCulture)],
+            ["--model", model, "--port", "0", "--backend", backend, "--parallel", "4", "--threads", threads.ToString(CultureInfo.InvariantCulture), .. extraArgs ?? []],
             environment);
         try
         {

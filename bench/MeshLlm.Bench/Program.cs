@@ -8,12 +8,14 @@ var model = args.SkipWhile(a => a != "--model").Skip(1).FirstOrDefault();
 var nodes = args.SkipWhile(a => a != "--nodes").Skip(1).Select(v => v.Split(',').Select(int.Parse).ToArray()).FirstOrDefault();
 var joinGap = args.SkipWhile(a => a != "--join-gap").Skip(1).Select(int.Parse).FirstOrDefault(0);
 var binDir = Environment.GetEnvironmentVariable("MESH_LLM_BIN_DIR");
-if (scenario is not ("solo" or "llamacpp" or "gossip" or "channel"))
+if (scenario is not ("solo" or "mesh" or "llamacpp" or "gossip" or "channel"))
 {
     await Console.Error.WriteLineAsync($"""
         Unknown scenario '{scenario}'. Usage: dotnet run -c Release --project bench/MeshLlm.Bench -- SCENARIO [options]
         Scenarios:
           solo       embedded engine: through :9337 vs the engine directly, prompt processing, 1 vs 4 streams
+          mesh       two nodes: the engine directly vs through its node's :9337 vs through another node's :9337
+                     (HTTP tunnel over the mesh); decode tok/s and TTFT with ratios
           llamacpp   llama-server through :9337 vs directly, and embedded engine vs llama-server at the same
                      threads (needs MESH_LLM_BIN_DIR: the folder `sudo scripts/llama-rig` prints last)
           gossip     5, 10, 20 and 40 in-process mesh nodes on loopback: time until everyone lists everyone (star
@@ -43,8 +45,11 @@ if (scenario is "gossip" or "channel")
 }
 
 model ??= BenchModel.Path(f16);
-await (scenario == "solo"
-    ? SoloScenario.RunAsync(rounds, threads, model, CancellationToken.None)
-    : LlamaCppScenario.RunAsync(rounds, threads, model, binDir!, CancellationToken.None));
+await (scenario switch
+{
+    "solo" => SoloScenario.RunAsync(rounds, threads, model, CancellationToken.None),
+    "mesh" => MeshScenario.RunAsync(rounds, threads, model, CancellationToken.None),
+    _ => LlamaCppScenario.RunAsync(rounds, threads, model, binDir!, CancellationToken.None),
+});
 Console.WriteLine($"load average at end: {Stats.LoadAverage()}; probes retried after a failure: {StreamProbe.Retries}");
 return 0;

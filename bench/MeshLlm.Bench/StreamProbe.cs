@@ -9,6 +9,15 @@ internal sealed record StreamSample(double TtftMs, double DecodeTokensPerSecond,
 {
     /// <summary>Prompt tokens over the time to first token (which also holds one decode step and the HTTP round trip).</summary>
     public double PromptTokensPerSecond => TtftMs > 0 ? PromptTokens / (TtftMs / 1000) : 0;
+
+    /// <summary>The <c>X-Mesh-Node</c> response header (the short id of the node that served it); null from an engine directly.</summary>
+    public string? Node { get; init; }
+
+    /// <summary>
+    /// Time from sending the request to the first SSE event of any kind (the embedded engine sends its role chunk
+    /// before prompt processing): the path's own latency, without the engine's compute.
+    /// </summary>
+    public double FirstEventMs { get; init; }
 }
 
 internal static class StreamProbe
@@ -96,7 +105,7 @@ internal static class StreamProbe
 
         using var _ = response;
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
-        double? first = null;
+        double? first = null, firstEvent = null;
         double last = 0;
         int completionTokens = 0, promptTokens = 0;
         while (await reader.ReadLineAsync(ct) is { } line)
@@ -106,6 +115,7 @@ internal static class StreamProbe
                 continue;
             }
 
+            firstEvent ??= Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             using var json = JsonDocument.Parse(line.AsMemory(6));
             var root = json.RootElement;
             if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
@@ -127,6 +137,7 @@ internal static class StreamProbe
         var total = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         var decodeMs = last - (first ?? last);
         var rate = decodeMs > 0 ? (completionTokens - 1) / (decodeMs / 1000) : 0;
-        return new StreamSample(first ?? total, rate, completionTokens, promptTokens, total);
+        var node = response.Headers.TryGetValues("X-Mesh-Node", out var values) ? values.FirstOrDefault() : null;
+        return new StreamSample(first ?? total, rate, completionTokens, promptTokens, total) { Node = node, FirstEventMs = firstEvent ?? total };
     }
 }
