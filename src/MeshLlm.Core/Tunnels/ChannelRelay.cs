@@ -14,6 +14,28 @@ public static class ChannelRelay
 {
     private const int ChunkBytes = 64 * 1024;
 
+    /// <summary>
+    /// Connects to <paramref name="port"/> on 127.0.0.1 and relays <paramref name="channel"/> to it; when nothing
+    /// accepts, closes the channel and returns the reason (else null once the relay has ended).
+    /// </summary>
+    public static async Task<string?> ToLoopbackAsync(MeshChannel channel, int port)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, port));
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            await channel.DisposeAsync();
+            return e.Message;
+        }
+
+        await RunAsync(channel, socket, CancellationToken.None);
+        return null;
+    }
+
     public static async Task RunAsync(MeshChannel channel, Socket socket, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

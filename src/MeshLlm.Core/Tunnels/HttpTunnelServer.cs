@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using MeshLlm.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -22,20 +20,10 @@ public sealed partial class HttpTunnelServer(Func<Uri?> localEndpoint, ILogger<H
             return;
         }
 
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
+        if (await ChannelRelay.ToLoopbackAsync(channel, endpoint.Port) is { } failure)
         {
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, endpoint.Port));
+            LogConnectFailed(logger, endpoint, failure);
         }
-        catch (SocketException e)
-        {
-            LogConnectFailed(logger, endpoint, e.Message);
-            socket.Dispose();
-            await channel.DisposeAsync();
-            return;
-        }
-
-        await ChannelRelay.RunAsync(channel, socket, CancellationToken.None);
     }
 
     [LoggerMessage(EventId = 3100, Level = LogLevel.Debug, Message = "HTTP tunnel from {Peer} refused: no ready model here")]

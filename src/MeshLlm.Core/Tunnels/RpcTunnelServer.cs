@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using MeshLlm.Transport;
 using Microsoft.Extensions.Logging;
 
@@ -22,20 +20,10 @@ public sealed partial class RpcTunnelServer(Func<int?> rpcServerPort, ILogger<Rp
             return;
         }
 
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
+        if (await ChannelRelay.ToLoopbackAsync(channel, port.Value) is { } failure)
         {
-            await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port.Value));
+            LogRefused(logger, channel.Connection.Remote.ToShortString(), "rpc-server did not accept: " + failure);
         }
-        catch (SocketException e)
-        {
-            LogRefused(logger, channel.Connection.Remote.ToShortString(), "rpc-server did not accept: " + e.Message);
-            socket.Dispose();
-            await channel.DisposeAsync();
-            return;
-        }
-
-        await ChannelRelay.RunAsync(channel, socket, CancellationToken.None);
     }
 
     [LoggerMessage(EventId = 3111, Level = LogLevel.Warning, Message = "RPC tunnel from {Peer} refused: {Reason}")]

@@ -10,8 +10,8 @@ namespace MeshLlm.Hosting;
 /// </summary>
 internal static class SelfAnnouncement
 {
-    /// <summary>Memory the runtime may use on this machine (RAM or the container limit); GPU memory detection comes with the models issue.</summary>
-    public static long UsableMemoryBytes { get; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+    /// <summary>Memory this node can give a model: the planner's figure, so both announce and decide with the same number.</summary>
+    public static long UsableMemoryBytes => Planning.AssignmentService.UsableMemoryBytes;
 
     public static PeerAnnouncement Apply(PeerAnnouncement self, IReadOnlyList<ServedModel> models, bool client, long memoryBytes)
     {

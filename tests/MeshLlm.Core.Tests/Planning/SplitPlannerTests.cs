@@ -31,15 +31,12 @@ public sealed class SplitPlannerTests
     [Fact]
     public void HostElection_MostMemory_TiesByLargerId()
     {
-        var group = new[] { Node('a', 8, rtt: 1), Node('b', 8, rtt: 1), Node('3', 4, rtt: 1) };
-
         var atB = SplitPlanner.Plan(16 * Gb, Node('b', 8), [Node('a', 8, 1), Node('3', 4, 1)], false);
         var atA = SplitPlanner.Plan(16 * Gb, Node('a', 8), [Node('b', 8, 1), Node('3', 4, 1)], false);
 
         Assert.Equal(SplitRole.Host, atB.Role);
         Assert.Equal(SplitRole.Partner, atA.Role);
         Assert.Equal(Id('b'), atA.Host);
-        Assert.NotEmpty(group);
     }
 
     [Fact]
