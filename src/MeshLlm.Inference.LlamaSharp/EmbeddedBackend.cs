@@ -12,8 +12,21 @@ internal sealed class EmbeddedBackend(IOptions<InferenceOptions> options, TimePr
 
     public string Kind => "embedded";
 
-    public async Task<BackendEndpoint> StartAsync(ModelFile model, CancellationToken cancellationToken)
+    public bool CanSplit => false;
+
+    public int? RpcPort => null;
+
+    public Task<RpcLease?> LendAsync(CancellationToken cancellationToken) => Task.FromResult<RpcLease?>(null);
+
+    public Task StopServerAsync(CancellationToken cancellationToken) => StopAsync(cancellationToken);
+
+    public async Task<BackendEndpoint> StartAsync(ModelFile model, LaunchPlan plan, CancellationToken cancellationToken)
     {
+        if (plan.IsSplit)
+        {
+            throw new BackendStartException("The embedded engine cannot split a model over other nodes; use --backend llamacpp.");
+        }
+
         var nativeLog = NativeLog.Install(loggerFactory);
         var logger = loggerFactory.CreateLogger<LlamaSharpEngine>();
         // Loading is blocking native work; keep it off the caller's thread so the API stays responsive.

@@ -51,7 +51,50 @@ public sealed record StatusDocument
     /// <summary>The mesh's demand per model: requests routed by all live nodes, last activity, and this node's per-minute estimate.</summary>
     [JsonPropertyName("demand")]
     public IReadOnlyDictionary<string, StatusDemand> Demand { get; init; } = new Dictionary<string, StatusDemand>();
+
+    /// <summary>How this node's model runs: alone or split, with the partners and the reason; null before the first plan.</summary>
+    [JsonPropertyName("split")]
+    public StatusSplit? Split { get; init; }
 }
+
+/// <summary>This node's plan for its model, in a <see cref="StatusDocument"/>.</summary>
+public sealed record StatusSplit
+{
+    /// <summary><c>solo</c>, <c>host</c>, <c>partner</c>, <c>waiting</c> or <c>unable</c>.</summary>
+    [JsonPropertyName("role")]
+    public required string Role { get; init; }
+
+    /// <summary>Short id of the split's host.</summary>
+    [JsonPropertyName("host")]
+    public string? Host { get; init; }
+
+    /// <summary>On a host: the partners in <c>--rpc</c> order.</summary>
+    [JsonPropertyName("partners")]
+    public IReadOnlyList<StatusSplitPartner> Partners { get; init; } = [];
+
+    /// <summary>On a host: its own share of the layers.</summary>
+    [JsonPropertyName("host_share")]
+    public double HostShare { get; init; }
+
+    /// <summary>On a host: llama-server's <c>--tensor-split</c>.</summary>
+    [JsonPropertyName("tensor_split")]
+    public string? TensorSplit { get; init; }
+
+    /// <summary>While waiting: the memory still missing, in bytes.</summary>
+    [JsonPropertyName("shortfall_bytes")]
+    public long ShortfallBytes { get; init; }
+
+    [JsonPropertyName("reason")]
+    public required string Reason { get; init; }
+}
+
+/// <summary>One partner of this node's split.</summary>
+public sealed record StatusSplitPartner(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("short_id")] string ShortId,
+    [property: JsonPropertyName("vram_bytes")] long VramBytes,
+    [property: JsonPropertyName("rtt_ms")] double? RttMs,
+    [property: JsonPropertyName("share")] double Share);
 
 /// <summary>Demand for one model, in a <see cref="StatusDocument"/>.</summary>
 public sealed record StatusDemand(
@@ -97,6 +140,10 @@ public sealed record StatusPeer
 
     [JsonPropertyName("vram_bytes")]
     public long VramBytes { get; init; }
+
+    /// <summary>Its part in a split of its model: <c>host</c>, <c>partner</c>, <c>waiting</c>, or null.</summary>
+    [JsonPropertyName("split")]
+    public string? Split { get; init; }
 
     [JsonPropertyName("addrs")]
     public IReadOnlyList<string> Addresses { get; init; } = [];

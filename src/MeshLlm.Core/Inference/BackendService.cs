@@ -8,11 +8,14 @@ namespace MeshLlm.Inference;
 /// Runs the backend for this node's model in the background, so the API answers (503 while loading) from the
 /// first second, publishes the model's state to <see cref="ServingState"/>, and restarts a backend that stops
 /// by itself, with back-off, until it has crashed <see cref="InferenceOptions.MaxRestarts"/> times in a row.
+/// What runs follows the <see cref="ILaunchPlanner"/>: serve (alone or hosting a split), lend the rpc-server, or
+/// wait; the model server is relaunched only when the plan's launch changes (DESIGN.md §9).
 /// </summary>
 public sealed partial class BackendService(
     IInferenceBackend backend,
     ServingState state,
     ModelAssignment assignment,
+    ILaunchPlanner planner,
     IOptions<InferenceOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider timeProvider,
@@ -96,25 +99,50 @@ public sealed partial class BackendService(
         var failures = 0;
         while (true)
         {
-            var start = timeProvider.GetTimestamp();
+            var changed = planner.NextChange;
+            var plan = planner.Plan(model, backend.CanSplit);
             string reason;
-            try
+            if (plan.Mode != LaunchMode.Serve)
             {
-                var endpoint = await backend.StartAsync(model, stoppingToken);
-                Publish(model, ServingStatus.Ready, endpoint);
-                LogReady(model.Name, endpoint.BaseAddress, timeProvider.GetElapsedTime(start).TotalMilliseconds);
-                reason = await endpoint.Stopped.WaitAsync(stoppingToken);
-                failures = timeProvider.GetElapsedTime(start) > o.StableAfter ? 0 : failures;
+                reason = await LendOrWaitAsync(model, plan, changed, stoppingToken);
+                if (reason.Length == 0)
+                {
+                    failures = 0;
+                    continue;
+                }
             }
-            catch (BackendStartException e) when (!e.Retryable)
+            else
             {
-                // An expected failure with a message for the user: no stack trace in the log.
-                Fail(model, e.Message);
-                return;
-            }
-            catch (BackendStartException e)
-            {
-                reason = e.Message;
+                var start = timeProvider.GetTimestamp();
+                try
+                {
+                    Publish(model, ServingStatus.Loading, null);
+                    var endpoint = await backend.StartAsync(model, plan, stoppingToken);
+                    Publish(model, ServingStatus.Ready, endpoint);
+                    LogReady(model.Name, endpoint.BaseAddress, timeProvider.GetElapsedTime(start).TotalMilliseconds);
+                    if (await NextLaunchAsync(model, plan, changed, endpoint.Stopped, stoppingToken) is { } next)
+                    {
+                        // The plan changed (a partner left, a new host...): stop llama-server before its partners go.
+                        LogReplanned(model.Name, next.Reason);
+                        Publish(model, ServingStatus.Loading, null);
+                        await backend.StopServerAsync(stoppingToken);
+                        failures = 0;
+                        continue;
+                    }
+
+                    reason = await endpoint.Stopped;
+                    failures = timeProvider.GetElapsedTime(start) > o.StableAfter ? 0 : failures;
+                }
+                catch (BackendStartException e) when (!e.Retryable)
+                {
+                    // An expected failure with a message for the user: no stack trace in the log.
+                    Fail(model, e.Message);
+                    return;
+                }
+                catch (BackendStartException e)
+                {
+                    reason = e.Message;
+                }
             }
 
             Publish(model, ServingStatus.Loading, null);
@@ -128,6 +156,47 @@ public sealed partial class BackendService(
             var delay = RestartDelay(failures, o);
             LogRestarting(model.Name, reason, delay.TotalSeconds, failures, o.MaxRestarts);
             await Task.Delay(delay, timeProvider, stoppingToken);
+        }
+    }
+
+    /// <summary>
+    /// Lends the rpc-server (or just waits) until the plan asks for something else: returns "" then, or the reason
+    /// the rpc-server stopped by itself.
+    /// </summary>
+    private async Task<string> LendOrWaitAsync(ModelFile model, LaunchPlan plan, Task changed, CancellationToken stoppingToken)
+    {
+        await backend.StopServerAsync(stoppingToken);
+        RpcLease? lease;
+        try
+        {
+            lease = await backend.LendAsync(stoppingToken);
+        }
+        catch (BackendStartException e)
+        {
+            return e.Message;
+        }
+
+        Publish(model, plan.Mode == LaunchMode.Lend ? ServingStatus.Lending : ServingStatus.Waiting, null);
+        var stopped = lease?.Stopped ?? new TaskCompletionSource<string>().Task;
+        return await NextLaunchAsync(model, plan, changed, stopped, stoppingToken) is null ? await stopped : "";
+    }
+
+    /// <summary>Waits until the plan's launch changes (returns the new plan) or <paramref name="stopped"/> completes (returns null).</summary>
+    private async Task<LaunchPlan?> NextLaunchAsync(ModelFile model, LaunchPlan current, Task changed, Task stopped, CancellationToken stoppingToken)
+    {
+        while (true)
+        {
+            if (await Task.WhenAny(changed, stopped).WaitAsync(stoppingToken) == stopped)
+            {
+                return null;
+            }
+
+            changed = planner.NextChange;
+            var next = planner.Plan(model, backend.CanSplit);
+            if (!next.SameLaunch(current))
+            {
+                return next;
+            }
         }
     }
 
@@ -151,6 +220,9 @@ public sealed partial class BackendService(
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Model {Model} ready; engine at {Endpoint} after {ElapsedMs:F0} ms")]
     private partial void LogReady(string model, Uri endpoint, double elapsedMs);
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Information, Message = "Model {Model}: the plan changed ({Reason}); stopping the model server to relaunch")]
+    private partial void LogReplanned(string model, string reason);
 
     [LoggerMessage(EventId = 5005, Level = LogLevel.Information, Message = "Model {Model} dropped: stopped serving it; this node stays in the mesh")]
     private partial void LogDropped(string model);

@@ -36,7 +36,10 @@ public static class DeviceDetector
     }
 
     /// <summary>Layers to offload: everything on an accelerator, nothing on the CPU.</summary>
-    public static int GpuLayers(string device) => device == "cpu" ? 0 : 999;
+    public static int GpuLayers(string device) => device == "cpu" ? 0 : AllLayers;
+
+    /// <summary><c>--n-gpu-layers</c> value that offloads every layer (to GPUs and RPC devices).</summary>
+    public const int AllLayers = 999;
 
     private static async Task<bool> ListsGpuAsync(string tool, IReadOnlyList<string> arguments, string marker, CancellationToken cancellationToken)
     {

@@ -9,13 +9,34 @@ public interface IInferenceBackend : IAsyncDisposable
     /// <summary>Short name for logs and status: <c>embedded</c> or <c>llamacpp</c>.</summary>
     string Kind { get; }
 
-    /// <summary>Loads the model and returns once its server answers.</summary>
-    /// <exception cref="BackendStartException">The model could not be served; the message says why.</exception>
-    Task<BackendEndpoint> StartAsync(ModelFile model, CancellationToken cancellationToken);
+    /// <summary>True when this backend can host a split and lend an rpc-server (llama.cpp with its rpc-server).</summary>
+    bool CanSplit { get; }
 
-    /// <summary>Stops serving and frees everything <see cref="StartAsync"/> started; safe to call again, then start again.</summary>
+    /// <summary>Loads the model as <paramref name="plan"/> says (alone, or over its RPC servers) and returns once its server answers.</summary>
+    /// <exception cref="BackendStartException">The model could not be served; the message says why.</exception>
+    Task<BackendEndpoint> StartAsync(ModelFile model, LaunchPlan plan, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Starts (if needed) the rpc-server this node lends to a split's host, and returns its loopback port and a
+    /// task that completes if it stops by itself; null when this backend cannot lend.
+    /// </summary>
+    /// <exception cref="BackendStartException">The rpc-server could not be started.</exception>
+    Task<RpcLease?> LendAsync(CancellationToken cancellationToken);
+
+    /// <summary>Port of the rpc-server on 127.0.0.1 while one runs.</summary>
+    int? RpcPort { get; }
+
+    /// <summary>Stops the model server only, for a re-plan: the rpc-server stays lent.</summary>
+    Task StopServerAsync(CancellationToken cancellationToken);
+
+    /// <summary>Stops serving and lending and frees everything the backend started; safe to call again, then start again.</summary>
     Task StopAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>A running rpc-server lent to the mesh.</summary>
+/// <param name="Port">Its port on 127.0.0.1.</param>
+/// <param name="Stopped">Completes, with the reason, if it stops by itself.</param>
+public sealed record RpcLease(int Port, Task<string> Stopped);
 
 /// <summary>Where a started backend answers, and what it can take.</summary>
 /// <param name="BaseAddress">The OpenAI-compatible server's base address on 127.0.0.1.</param>

@@ -1,6 +1,7 @@
 using MeshLlm.Inference.LlamaCpp;
 using MeshLlm.Inference.Processes;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace MeshLlm.Inference;
@@ -18,6 +19,8 @@ public static class InferenceServiceCollectionExtensions
     {
         services.AddSingleton<ServingState>();
         services.AddSingleton<ModelAssignment>();
+        // Alone unless the mesh registered its planner first.
+        services.TryAddSingleton<ILaunchPlanner, SoloLaunchPlanner>();
         services.AddSingleton<ChildProcessRegistry>();
         services.AddKeyedSingleton<IInferenceBackend, LlamaCppBackend>(LlamaCppKey);
         services.AddSingleton(sp => sp.GetRequiredKeyedService<IInferenceBackend>(

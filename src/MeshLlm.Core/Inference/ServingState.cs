@@ -8,6 +8,12 @@ public enum ServingStatus
     Loading,
     Ready,
     Failed,
+
+    /// <summary>No model server here: this node lends its rpc-server to the host of a split of the model.</summary>
+    Lending,
+
+    /// <summary>No model server here: the model does not fit on the nodes that have it; waiting for more memory.</summary>
+    Waiting,
 }
 
 /// <summary>A model this node serves (or is about to), as the router sees it.</summary>
@@ -38,4 +44,28 @@ public sealed class ServingState
             list.FirstOrDefault(m => m.Name == model.Name) is { } existing ? list.Replace(existing, model) : list.Add(model));
         Changed?.Invoke();
     }
+}
+
+/// <summary>The names of <see cref="ServingStatus"/> values in announcements and the status API.</summary>
+public static class ServingStatusNames
+{
+    /// <summary><c>loading</c>, <c>ready</c>, <c>failed</c>, <c>lending</c> or <c>waiting</c>: the names announcements and the status API use.</summary>
+    public static string Of(ServingStatus status) => status switch
+    {
+        ServingStatus.Ready => "ready",
+        ServingStatus.Failed => "failed",
+        ServingStatus.Lending => "lending",
+        ServingStatus.Waiting => "waiting",
+        _ => "loading",
+    };
+
+    /// <summary>The status a state name announces; unknown names read as loading.</summary>
+    public static ServingStatus Parse(string? name) => name switch
+    {
+        "ready" => ServingStatus.Ready,
+        "failed" => ServingStatus.Failed,
+        "lending" => ServingStatus.Lending,
+        "waiting" => ServingStatus.Waiting,
+        _ => ServingStatus.Loading,
+    };
 }

@@ -17,14 +17,12 @@ public sealed partial class AssignmentService(
     MeshNode node,
     ModelAssignment assignment,
     DemandTracker demand,
+    NodeCapacity capacity,
     IOptions<InferenceOptions> inference,
     IOptions<PlanningOptions> options,
     TimeProvider time,
     ILogger<AssignmentService> logger) : BackgroundService
 {
-    /// <summary>Memory this node can give a model (GPU detection comes with the models issue).</summary>
-    public static long UsableMemoryBytes { get; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (node.IsClient)
@@ -84,8 +82,8 @@ public sealed partial class AssignmentService(
         var snapshot = node.Snapshot;
         var rates = demand.RatesPerMinute(demand.MeshDemand(snapshot));
         var decision = joining
-            ? AssignmentPolicy.Choose(snapshot, onDisk, UsableMemoryBytes, rates)
-            : AssignmentPolicy.Promote(snapshot, onDisk, UsableMemoryBytes, rates);
+            ? AssignmentPolicy.Choose(snapshot, onDisk, capacity.UsableBytes, rates)
+            : AssignmentPolicy.Promote(snapshot, onDisk, capacity.UsableBytes, rates);
         if (decision is null || !assignment.TryAssign(decision.Model.Path))
         {
             return false;

@@ -10,4 +10,10 @@ public sealed class PlanningOptions
 
     /// <summary>How often a standby node re-checks demand (it also re-checks on every membership change).</summary>
     public TimeSpan StandbyCheckInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Most memory this node offers models, in GB (10⁹ bytes); null: all it has. Set by <c>--max-vram</c>.</summary>
+    public double? MaxVramGb { get; set; }
+
+    /// <summary>Split this node's model over at least one partner even when it fits here. Set by <c>--split</c>.</summary>
+    public bool ForceSplit { get; set; }
 }

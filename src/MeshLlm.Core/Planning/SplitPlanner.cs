@@ -7,10 +7,11 @@ namespace MeshLlm.Planning;
 /// <summary>A node of a model's group, as the split planner sees it.</summary>
 /// <remarks>
 /// <c>RpcCapable</c>: runs the llama.cpp backend and can lend an rpc-server (embedded-engine nodes cannot);
-/// <c>HostsOtherModel</c>: already hosts a different model (its GPU is taken, so it is never a partner);
-/// <c>RttMs</c>: ping round trip from this node, null when not measured yet.
+/// <c>Busy</c>: runs a model server of its own (alone, or another model), so its memory is taken and it is never
+/// a partner; <c>RttMs</c>: ping round trip from this node, null when not measured yet; <c>HostingSplit</c>: already
+/// hosts a split of this model (it keeps the job, so a newcomer never forces a restart).
 /// </remarks>
-public sealed record SplitCandidate(NodeId Id, long VramBytes, bool RpcCapable, double? RttMs = null, bool HostsOtherModel = false);
+public sealed record SplitCandidate(NodeId Id, long VramBytes, bool RpcCapable, double? RttMs = null, bool Busy = false, bool HostingSplit = false);
 
 /// <summary>What this node does for a model.</summary>
 public enum SplitRole
@@ -47,10 +48,12 @@ public sealed record SplitPlan(SplitRole Role, NodeId? Host, ImmutableArray<Spli
 
 /// <summary>
 /// Solo or split for one model (DESIGN.md §9); pure, so every rule is tested alone. Fit rule: usable memory ≥
-/// size × 1.1. Host election among the RPC-capable group members not hosting another model: most memory, ties
-/// by the larger node id. Partners: the other eligible members with a ping round trip of at most
-/// <see cref="MaxRttMs"/> (unknown last), nearest first, added until host plus partners reach the fit rule
-/// (<c>--split</c> forces at least one). Peers excluded by RTT are not counted as capacity.
+/// size × 1.1. Host election among the RPC-capable group members that are not busy: a node already hosting the
+/// split keeps it, else the most memory, ties by the larger node id. Partners: the other eligible members with a
+/// ping round trip of at most <see cref="MaxRttMs"/> (unknown last), nearest first, added until host plus
+/// partners reach the fit rule (<c>--split</c> forces at least one). Peers excluded by RTT are not counted as
+/// capacity. A running split keeps its partners while they all remain eligible and enough: llama-server restarts
+/// only when a partner goes, never because a nearer or bigger node arrived.
 /// </summary>
 public static class SplitPlanner
 {
@@ -58,37 +61,48 @@ public static class SplitPlanner
 
     public static long Need(long modelBytes) => (long)Math.Floor(modelBytes * 1.1);
 
-    public static SplitPlan Plan(long modelBytes, SplitCandidate self, IReadOnlyList<SplitCandidate> group, bool forceSplit)
+    /// <summary>Plans <paramref name="self"/>'s part for a model of <paramref name="modelBytes"/>; <paramref name="current"/>: the partners of the split it runs now, kept while they still qualify.</summary>
+    public static SplitPlan Plan(long modelBytes, SplitCandidate self, IReadOnlyList<SplitCandidate> group, bool forceSplit, IReadOnlyList<NodeId>? current = null)
     {
         var need = Need(modelBytes);
-        if (self.VramBytes >= need && !forceSplit && !self.HostsOtherModel)
+        if (self.VramBytes >= need && !forceSplit && !self.Busy)
         {
             return new SplitPlan(SplitRole.Solo, self.Id, [], 1, 0, $"fits here ({Gb(self.VramBytes)} usable ≥ {Gb(need)} needed)");
         }
 
-        var eligible = group.Append(self).Where(c => c.RpcCapable && !c.HostsOtherModel).DistinctBy(c => c.Id).ToList();
+        var eligible = group.Append(self).Where(c => c.RpcCapable && !c.Busy).DistinctBy(c => c.Id).ToList();
         if (!eligible.Any(c => c.Id == self.Id))
         {
             return new SplitPlan(SplitRole.Unable, null, [], 0, need - self.VramBytes,
-                self.HostsOtherModel ? "this node hosts another model" : "only the llama.cpp backend can split a model; this node runs the embedded engine");
+                self.Busy ? "this node runs another model server" : "only the llama.cpp backend with an rpc-server can split a model; this node cannot");
         }
 
-        var host = eligible.OrderByDescending(c => c.VramBytes).ThenByDescending(c => c.Id).First();
+        var hosting = eligible.Where(c => c.HostingSplit).ToList();
+        var host = (hosting.Count > 0 ? hosting : eligible).OrderByDescending(c => c.VramBytes).ThenByDescending(c => c.Id).First();
         if (host.Id != self.Id)
         {
-            return new SplitPlan(SplitRole.Partner, host.Id, [], 0, 0, $"{host.Id.ToShortString()} has the most memory ({Gb(host.VramBytes)}) and hosts");
+            return new SplitPlan(SplitRole.Partner, host.Id, [], 0, 0, host.HostingSplit
+                ? $"{host.Id.ToShortString()} hosts the split"
+                : $"{host.Id.ToShortString()} has the most memory ({Gb(host.VramBytes)}) and hosts");
         }
 
-        return PlanAsHost(need, self, eligible.Where(c => c.Id != self.Id), forceSplit);
+        return PlanAsHost(need, self, eligible.Where(c => c.Id != self.Id), forceSplit, current ?? []);
     }
 
-    private static SplitPlan PlanAsHost(long need, SplitCandidate self, IEnumerable<SplitCandidate> others, bool forceSplit)
+    private static SplitPlan PlanAsHost(long need, SplitCandidate self, IEnumerable<SplitCandidate> others, bool forceSplit, IReadOnlyList<NodeId> current)
     {
         var reachable = others
             .Where(c => c.RttMs is null or <= MaxRttMs)
             .OrderBy(c => c.RttMs ?? double.MaxValue)
             .ThenBy(c => c.Id)
             .ToList();
+        var kept = current.Select(id => reachable.FirstOrDefault(c => c.Id == id)).ToList();
+        if (kept.Count > 0 && kept.All(c => c is not null) && self.VramBytes + kept.Sum(c => c!.VramBytes) >= need)
+        {
+            // The running split still works: keep it (and llama-server) as it is.
+            reachable = [.. kept.Select(c => c!), .. reachable.Where(c => !current.Contains(c.Id))];
+        }
+
         var chosen = new List<SplitCandidate>();
         var total = self.VramBytes;
         foreach (var candidate in reachable)
@@ -119,5 +133,5 @@ public static class SplitPlanner
             $"split over {partners.Length + 1} nodes, {Gb(total)} usable for {Gb(need)} needed: {list}");
     }
 
-    private static string Gb(long bytes) => (bytes / 1e9).ToString("0.0", CultureInfo.InvariantCulture) + " GB";
+    private static string Gb(long bytes) => NodeCapacity.Describe(bytes);
 }

@@ -82,7 +82,8 @@ public static class ApiEndpoints
     private static Task WriteHealthAsync(HttpContext context, ServingState state)
     {
         var models = state.Models;
-        var ready = models.Length > 0 && models.All(m => m.Status == ServingStatus.Ready);
+        // A split's partner is healthy while it lends its rpc-server: it has no model server of its own.
+        var ready = models.Length > 0 && models.All(m => m.Status is ServingStatus.Ready or ServingStatus.Lending);
         context.Response.StatusCode = ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         return context.Response.WriteAsJsonAsync(new
         {

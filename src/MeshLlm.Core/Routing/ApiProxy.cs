@@ -75,12 +75,7 @@ public sealed partial class ApiProxy : IDisposable
         var hosts = _state.Models.Select(m => new ModelHost(m.Name, m.Status, m.Endpoint, null)).ToList();
         foreach (var peer in _mesh.Snapshot.Peers.Where(p => p.Health == PeerHealth.Alive && p.Announcement.Serving is not null))
         {
-            var status = peer.Announcement.ModelState switch
-            {
-                "ready" => ServingStatus.Ready,
-                "failed" => ServingStatus.Failed,
-                _ => ServingStatus.Loading,
-            };
+            var status = ServingStatusNames.Parse(peer.Announcement.ModelState);
             hosts.Add(new ModelHost(peer.Announcement.Serving!, status, MeshHttpHandler.AddressOf(peer.Id), peer.Id, _inFlight.GetValueOrDefault(peer.Id), peer.RttMs));
         }
 

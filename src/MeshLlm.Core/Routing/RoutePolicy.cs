@@ -9,8 +9,9 @@ namespace MeshLlm.Routing;
 /// Rules: an exact name beats a case-insensitive match; <c>auto</c> or no model picks this node's ready model,
 /// else the ready model with the most servers (catalog quality decides once the catalog exists). Ready servers
 /// are tried in order: this node's own first, then the least loaded (requests in flight), then the nearest
-/// (ping round trip; unknown last), then by node id. Nothing ready: 503 with Retry-After while one loads,
-/// 503 <c>model_unavailable</c> when it failed, 404 listing the models there are for an unknown name.
+/// (ping round trip; unknown last), then by node id. Nothing ready: 503 with Retry-After while one loads (or a
+/// split's host starts), 503 <c>model_waiting</c> while a split lacks memory, 503 <c>model_unavailable</c> when it
+/// failed, 404 listing the models there are for an unknown name.
 /// </remarks>
 public static class RoutePolicy
 {
@@ -58,8 +59,16 @@ public static class RoutePolicy
             return Ready(group[0].Model, group);
         }
 
-        return group.Any(h => h.Status == ServingStatus.Loading)
-            ? RouteDecision.Fail(OpenAiError.Loading(group[0].Model, retryAfterSeconds))
+        if (group.Any(h => h.Status is ServingStatus.Loading or ServingStatus.Lending))
+        {
+            // Lending: a split's partner, whose host is still starting (or not yet announced).
+            return RouteDecision.Fail(OpenAiError.Loading(group[0].Model, retryAfterSeconds));
+        }
+
+        return group.Any(h => h.Status == ServingStatus.Waiting)
+            ? RouteDecision.Fail(new OpenAiError(503,
+                $"The model '{group[0].Model}' does not fit on the nodes that have it, even split; they wait for more memory to join (see mesh-llm status).",
+                "server_error", "model_waiting") { RetryAfterSeconds = retryAfterSeconds })
             : RouteDecision.Fail(new OpenAiError(503,
                 $"The model '{group[0].Model}' failed to load on every node that has it; see their logs.", "server_error", "model_unavailable"));
     }

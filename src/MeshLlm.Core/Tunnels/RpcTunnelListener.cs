@@ -72,6 +72,12 @@ public sealed partial class RpcTunnelListener : IAsyncDisposable
         catch (Exception e) when (e is MeshConnectException or TimeoutException or IOException or OperationCanceledException or ObjectDisposedException)
         {
             LogOpenFailed(_logger, Partner.ToShortString(), e.Message);
+            if (e is not OperationCanceledException and not ObjectDisposedException)
+            {
+                // llama-server is about to abort over this: have membership check the partner now, not at the next ping.
+                _node.ReportFailure(Partner, "an RPC tunnel to it could not be opened");
+            }
+
             socket.LingerState = new LingerOption(true, 0);
             socket.Dispose();
             return;

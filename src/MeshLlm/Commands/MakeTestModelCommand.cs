@@ -73,6 +73,7 @@ internal static class MakeTestModelCommand
             },
         };
         var start = TimeProvider.System.GetTimestamp();
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         TestModelGenerator.Write(output, options);
         var elapsed = TimeProvider.System.GetElapsedTime(start);
         ui.Info($"Wrote {output} ({new FileInfo(output).Length / 1e6:F1} MB, {options.TensorType}) in {elapsed.TotalSeconds:F1} s.");

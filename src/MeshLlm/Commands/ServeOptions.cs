@@ -60,6 +60,17 @@ internal static class ServeOptions
         HelpName = "N",
     };
 
+    public static readonly Option<double?> MaxVram = new("--max-vram")
+    {
+        Description = "Most memory this node offers models, in GB (10^9 bytes); fit and split decisions use it [default: all the machine has].",
+        HelpName = "GB",
+    };
+
+    public static readonly Option<bool> Split = new("--split")
+    {
+        Description = "Split this node's model over at least one partner (llama.cpp nodes of the same model) even when it fits here.",
+    };
+
     public static readonly Option<string[]> Join = new("--join")
     {
         Description = "Join the mesh of this invite token (repeatable; tried in order). Without --model the node serves nothing (a standby peer).",
@@ -120,11 +131,12 @@ internal static class ServeOptions
         ContextSize.Validators.Add(r => { if (r.GetValue(ContextSize) is < 64) r.AddError("--ctx-size must be at least 64 tokens."); });
         BindPort.Validators.Add(r => { if (r.GetValue(BindPort) is < 0 or > 65535) r.AddError("--bind-port must be between 0 and 65535."); });
         ConsolePort.Validators.Add(r => { if (r.GetValue(ConsolePort) is < 0 or > 65535) r.AddError("--console must be between 0 and 65535."); });
+        MaxVram.Validators.Add(r => { if (r.GetValue(MaxVram) is <= 0) r.AddError("--max-vram must be a positive number of GB, e.g. 24 or 0.5."); });
         Parallel.Validators.Add(r => { if (r.GetValue(Parallel) is < 1 or > 64) r.AddError("--parallel must be between 1 and 64."); });
     }
 
     public static IEnumerable<Option> All =>
-        [Model, Port, Backend, BinDir, Device, Draft, Threads, ContextSize, Parallel, Join, Advertise, BindPort, MeshName, Client, ConsolePort, NoConsole, LogLevel, LogFormat];
+        [Model, Port, Backend, BinDir, Device, Draft, Threads, ContextSize, Parallel, MaxVram, Split, Join, Advertise, BindPort, MeshName, Client, ConsolePort, NoConsole, LogLevel, LogFormat];
 
     /// <summary>Flags the user set, as configuration keys: the highest-precedence configuration source.</summary>
     public static Dictionary<string, string?> ToConfiguration(ParseResult result)
@@ -165,6 +177,8 @@ internal static class ServeOptions
         Set(Threads, "Inference:Threads");
         Set(ContextSize, "Inference:ContextSize");
         Set(Parallel, "Inference:Parallel");
+        Set(MaxVram, "Planning:MaxVramGb");
+        Set(Split, "Planning:ForceSplit");
         SetList(Join, "Mesh:Join");
         SetList(Advertise, "Mesh:Advertise");
         Set(BindPort, "Mesh:BindPort");

@@ -15,6 +15,11 @@ internal static class StatusTable
             ? "nothing"
             : string.Join(", ", status.Serving.Select(m => $"{m.Model} ({m.State}, {m.Backend})"));
         yield return $"Node     {status.ShortId}  {status.Role}{(status.Client ? " (passive client)" : "")}, serving {serving}";
+        foreach (var line in SplitLines(status.Split))
+        {
+            yield return line;
+        }
+
         yield return $"Mesh     {status.MeshId ?? "-"}";
         yield return $"Version  {status.Version ?? "-"}";
         if (status.ApiPort > 0)
@@ -44,10 +49,33 @@ internal static class StatusTable
         }
     }
 
+    private static IEnumerable<string> SplitLines(StatusSplit? split)
+    {
+        if (split is null || split.Role == "solo")
+        {
+            yield break;
+        }
+
+        yield return split.Role switch
+        {
+            "host" => $"Split    host, with {split.Partners.Count} partner(s); --tensor-split {split.TensorSplit} (partners in --rpc order, this node last)",
+            "partner" => $"Split    partner: lending this node's rpc-server to {split.Host}",
+            "waiting" => $"Split    waiting for {Memory(split.ShortfallBytes)} more memory",
+            _ => $"Split    {split.Role}",
+        };
+        foreach (var p in split.Partners)
+        {
+            var rtt = p.RttMs is { } r ? r.ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "RTT unknown";
+            yield return $"           {p.ShortId}  {Memory(p.VramBytes)}, {rtt}, share {p.Share.ToString("0.00", CultureInfo.InvariantCulture)}";
+        }
+
+        yield return $"         why: {split.Reason}";
+    }
+
     private static string[] Row(StatusPeer peer) =>
     [
         peer.ShortId,
-        peer.Role ?? "-",
+        (peer.Role ?? "-") + (peer.Split is { } split ? $" (split {split})" : ""),
         peer.State + (peer.Connected ? "" : " (not connected)"),
         peer.RttMs is { } rtt ? rtt.ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "-",
         peer.Serving is null ? "-" : $"{peer.Serving} ({peer.ModelState ?? "?"})",
@@ -56,5 +84,5 @@ internal static class StatusTable
     ];
 
     private static string Memory(long bytes) =>
-        bytes <= 0 ? "-" : (bytes / 1e9).ToString("0.0", CultureInfo.InvariantCulture) + " GB";
+        bytes <= 0 ? "-" : Planning.NodeCapacity.Describe(bytes);
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using MeshLlm.Console;
 using MeshLlm.Inference;
+using MeshLlm.Planning;
 using MeshLlm.Inference.OpenAi;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -46,7 +47,8 @@ internal sealed partial class ConsoleServer : IAsyncDisposable
         var mesh = node.GetRequiredService<MeshService>();
         var serving = node.GetRequiredService<ServingState>();
         var api = node.GetRequiredService<IServer>();
-        app.MapGet("/api/status", context => WriteStatusAsync(context, mesh, serving, api));
+        var split = node.GetService<SplitService>();
+        app.MapGet("/api/status", context => WriteStatusAsync(context, mesh, serving, api, split));
         app.MapFallback("{**path}", context => OpenAiError.NotFound(context.Request.Path).WriteAsync(context.Response, context.RequestAborted));
         try
         {
@@ -63,9 +65,9 @@ internal sealed partial class ConsoleServer : IAsyncDisposable
         return new ConsoleServer(app, url);
     }
 
-    private static Task WriteStatusAsync(HttpContext context, MeshService mesh, ServingState serving, IServer api)
+    private static Task WriteStatusAsync(HttpContext context, MeshService mesh, ServingState serving, IServer api, SplitService? split)
     {
-        var document = StatusReport.Create(mesh.Node.Snapshot, mesh.Token, ApiPort(api), serving.Models, mesh.Demand);
+        var document = StatusReport.Create(mesh.Node.Snapshot, mesh.Token, ApiPort(api), serving.Models, mesh.Demand, split?.Current);
         context.Response.ContentType = "application/json; charset=utf-8";
         return JsonSerializer.SerializeAsync(context.Response.Body, document, ConsoleJsonContext.Default.StatusDocument, context.RequestAborted);
     }

@@ -19,7 +19,7 @@ namespace MeshLlm.Hosting;
 /// owns and disposes the node after this service has stopped.
 /// </remarks>
 internal sealed partial class MeshService(
-    MeshNode node, MeshSetup setup, ServingState serving, DemandTracker demand, IConsoleUi ui, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<MeshService> logger)
+    MeshNode node, MeshSetup setup, ServingState serving, DemandTracker demand, NodeCapacity capacity, IConsoleUi ui, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<MeshService> logger)
     : BackgroundService
 {
     private volatile string? _token;
@@ -142,7 +142,7 @@ internal sealed partial class MeshService(
     }
 
     private void OnServingChanged() =>
-        node.UpdateSelf(self => SelfAnnouncement.Apply(self, serving.Models, node.IsClient, SelfAnnouncement.UsableMemoryBytes));
+        node.UpdateSelf(self => SelfAnnouncement.Apply(self, serving.Models, node.IsClient, capacity.UsableBytes));
 
     private void OnJoined(MeshId mesh)
     {

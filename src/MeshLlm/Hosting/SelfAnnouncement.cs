@@ -10,9 +10,6 @@ namespace MeshLlm.Hosting;
 /// </summary>
 internal static class SelfAnnouncement
 {
-    /// <summary>Memory this node can give a model: the planner's figure, so both announce and decide with the same number.</summary>
-    public static long UsableMemoryBytes => Planning.AssignmentService.UsableMemoryBytes;
-
     public static PeerAnnouncement Apply(PeerAnnouncement self, IReadOnlyList<ServedModel> models, bool client, long memoryBytes)
     {
         if (client)
@@ -24,9 +21,14 @@ internal static class SelfAnnouncement
         return self with
         {
             Serving = model?.Name,
-            ModelState = model is null ? null : StatusReport.StateName(model.Status),
+            ModelState = model is null ? null : ServingStatusNames.Of(model.Status),
             Backend = model?.Backend,
-            Role = model?.Status == ServingStatus.Ready ? PeerRoles.Host : PeerRoles.Standby,
+            Role = model?.Status switch
+            {
+                ServingStatus.Ready => PeerRoles.Host,
+                ServingStatus.Lending => PeerRoles.Worker,
+                _ => PeerRoles.Standby,
+            },
             VramBytes = memoryBytes,
         };
     }

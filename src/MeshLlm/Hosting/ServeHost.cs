@@ -53,13 +53,18 @@ internal static partial class ServeHost
         services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section)
             .Validate(o => o.Port is >= 0 and <= 65535, "Routing:Port must be between 0 and 65535.")
             .Validate(o => o.MaxRequestBodyBytes > 0, "Routing:MaxRequestBodyBytes must be positive.");
+        services.AddOptions<PlanningOptions>().BindConfiguration(PlanningOptions.Section)
+            .Validate(o => o.MaxVramGb is null or > 0, "Planning:MaxVramGb must be positive.");
+        services.AddSingleton<NodeCapacity>();
         if (!builder.Configuration.GetSection(MembershipOptions.Section).GetValue<bool>(nameof(MembershipOptions.Client)))
         {
-            // Without --model the engine waits for the planner to assign a model (or never starts: standby).
+            // The mesh decides solo or split; without --model the engine waits for the planner to assign a model
+            // (or never starts: standby).
+            services.AddSingleton<SplitService>();
+            services.AddSingleton<ILaunchPlanner>(sp => sp.GetRequiredService<SplitService>());
             services.AddInference();
             services.AddEmbeddedBackend();
             services.AddHostedService<ReadyAnnouncer>();
-            services.AddOptions<PlanningOptions>().BindConfiguration(PlanningOptions.Section);
             services.AddHostedService<AssignmentService>();
         }
         else
@@ -88,8 +93,27 @@ internal static partial class ServeHost
         var tunnels = new HttpTunnelServer(
             () => state.Models.FirstOrDefault(m => m.Status == ServingStatus.Ready)?.Endpoint,
             app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<HttpTunnelServer>());
-        app.Services.GetRequiredService<MeshNode>().SetChannelHandler(ChannelType.HttpTunnel, tunnels.HandleAsync);
+        var node = app.Services.GetRequiredService<MeshNode>();
+        node.SetChannelHandler(ChannelType.HttpTunnel, tunnels.HandleAsync);
+        if (app.Services.GetService<IInferenceBackend>() is { } backend)
+        {
+            // A split's host reaches this node's rpc-server through RPC tunnels; only nodes of this model's group may.
+            var rpc = new RpcTunnelServer(peer => RpcPortFor(peer, node, state, backend), app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<RpcTunnelServer>());
+            node.SetChannelHandler(ChannelType.RpcTunnel, rpc.HandleAsync);
+        }
+
         return app;
+    }
+
+    private static (int? Port, string Refusal) RpcPortFor(Identity.NodeId peer, MeshNode node, ServingState state, IInferenceBackend backend)
+    {
+        var model = state.Models.FirstOrDefault()?.Name;
+        if (model is null || node.Snapshot.Find(peer)?.Announcement.Serving != model)
+        {
+            return (null, $"it does not serve this node's model ({model ?? "none"})");
+        }
+
+        return backend.RpcPort is { } port ? (port, "") : (null, "no rpc-server runs here");
     }
 
     /// <summary>Tells the user and the log where the API listens (the port is real even with --port 0).</summary>

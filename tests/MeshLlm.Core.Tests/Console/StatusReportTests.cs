@@ -65,6 +65,11 @@ public sealed class StatusReportTests
     [InlineData(ServingStatus.Loading, "loading")]
     [InlineData(ServingStatus.Ready, "ready")]
     [InlineData(ServingStatus.Failed, "failed")]
-    public void StateName_EachStatus_Lowercase(ServingStatus status, string expected) =>
-        Assert.Equal(expected, StatusReport.StateName(status));
+    [InlineData(ServingStatus.Lending, "lending")]
+    [InlineData(ServingStatus.Waiting, "waiting")]
+    public void StateName_EachStatus_Lowercase_AndParsesBack(ServingStatus status, string expected)
+    {
+        Assert.Equal(expected, ServingStatusNames.Of(status));
+        Assert.Equal(status, ServingStatusNames.Parse(expected));
+    }
 }

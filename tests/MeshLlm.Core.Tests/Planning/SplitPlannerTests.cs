@@ -12,8 +12,8 @@ public sealed class SplitPlannerTests
         return id;
     }
 
-    private static SplitCandidate Node(char id, long gb, double? rtt = null, bool rpc = true, bool busy = false) =>
-        new(Id(id), gb * Gb, rpc, rtt, busy);
+    private static SplitCandidate Node(char id, long gb, double? rtt = null, bool rpc = true, bool busy = false, bool hosting = false) =>
+        new(Id(id), gb * Gb, rpc, rtt, busy, hosting);
 
     [Theory]
     [InlineData(11, SplitRole.Solo)]     // 11 GB ≥ 10 GB × 1.1
@@ -127,5 +127,47 @@ public sealed class SplitPlannerTests
         Assert.Equal(SplitRole.Waiting, plan.Role);
         Assert.Equal(SplitPlanner.Need(30 * Gb) - 15 * Gb, plan.ShortfallBytes);
         Assert.Contains("waiting for 18.0 GB more", plan.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunningSplit_KeepsItsPartners_WhenANearerNodeArrives()
+    {
+        var running = SplitPlanner.Plan(20 * Gb, Node('f', 12), [Node('1', 12, 5)], false);
+        // A nearer node joins: a fresh plan would pick it, but the running split keeps its partner (no restart).
+        var fresh = SplitPlanner.Plan(20 * Gb, Node('f', 12), [Node('1', 12, 5), Node('2', 12, 1)], false);
+        var kept = SplitPlanner.Plan(20 * Gb, Node('f', 12, hosting: true), [Node('1', 12, 5), Node('2', 12, 1)], false, running.PartnerIds);
+
+        Assert.Equal([Id('2')], fresh.PartnerIds);
+        Assert.Equal(running.PartnerIds, kept.PartnerIds);
+    }
+
+    [Fact]
+    public void RunningSplit_ReplansOverTheRest_WhenAPartnerGoesOrIsOverTheCap()
+    {
+        var gone = SplitPlanner.Plan(20 * Gb, Node('f', 12, hosting: true), [Node('2', 12, 9)], false, [Id('1')]);
+        var slow = SplitPlanner.Plan(20 * Gb, Node('f', 12, hosting: true), [Node('1', 12, 81), Node('2', 12, 9)], false, [Id('1')]);
+
+        Assert.Equal([Id('2')], gone.PartnerIds);
+        Assert.Equal([Id('2')], slow.PartnerIds);
+    }
+
+    [Fact]
+    public void HostOfARunningSplit_KeepsTheJob_AgainstABiggerNewcomer()
+    {
+        var atNewcomer = SplitPlanner.Plan(20 * Gb, Node('f', 16), [Node('1', 12, 1, hosting: true), Node('2', 12, 1)], false);
+        var withoutRunningSplit = SplitPlanner.Plan(20 * Gb, Node('f', 16), [Node('1', 12, 1), Node('2', 12, 1)], false);
+
+        Assert.Equal(SplitRole.Partner, atNewcomer.Role);
+        Assert.Equal(Id('1'), atNewcomer.Host);
+        Assert.Equal(SplitRole.Host, withoutRunningSplit.Role);
+    }
+
+    [Fact]
+    public void TwoRunningHosts_TheElectionRulePicksOne()
+    {
+        var atSmaller = SplitPlanner.Plan(20 * Gb, Node('1', 12, hosting: true), [Node('2', 12, 1, hosting: true), Node('3', 12, 1)], false);
+
+        Assert.Equal(SplitRole.Partner, atSmaller.Role);
+        Assert.Equal(Id('2'), atSmaller.Host);
     }
 }

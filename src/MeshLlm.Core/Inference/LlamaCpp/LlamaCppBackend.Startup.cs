@@ -9,15 +9,16 @@ internal sealed partial class LlamaCppBackend
 {
     private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(100);
 
-    private async Task CheckFlagsAsync(LlamaCppBinaries binaries, bool draft, CancellationToken cancellationToken)
+    private async Task CheckFlagsAsync(LlamaCppBinaries binaries, bool draft, bool split, CancellationToken cancellationToken)
     {
-        if (!_checked.Add(binaries.LlamaServer + "|" + binaries.RpcServer + "|" + draft))
+        if (!_checked.Add(binaries.LlamaServer + "|" + binaries.RpcServer + "|" + draft + "|" + split))
         {
             return;
         }
 
         var version = LlamaCppFlags.Version(await CommandRunner.RunAsync(binaries.LlamaServer, ["--version"], s_probeTimeout, cancellationToken) ?? "");
-        await CheckAsync(binaries.LlamaServer, version, draft ? [.. LlamaCppFlags.ServerFlags, .. LlamaCppFlags.DraftFlags] : LlamaCppFlags.ServerFlags, cancellationToken);
+        IReadOnlyList<string> serverFlags = [.. LlamaCppFlags.ServerFlags, .. draft ? LlamaCppFlags.DraftFlags : [], .. split ? LlamaCppFlags.SplitFlags : []];
+        await CheckAsync(binaries.LlamaServer, version, serverFlags, cancellationToken);
         if (binaries.RpcServer is not null)
         {
             await CheckAsync(binaries.RpcServer, version, LlamaCppFlags.RpcFlags, cancellationToken);

@@ -12,9 +12,11 @@ namespace MeshLlm.Inference.LlamaCpp;
 /// <c>llama-server</c>, both on 127.0.0.1 and ephemeral ports, each a supervised <see cref="ChildProcess"/>.
 /// </summary>
 /// <remarks>
-/// Start: find the binaries; check once that they accept our flags; start rpc-server and wait for its port;
-/// start llama-server and poll <c>/health</c> until 200 (progress logged, timeout scaled by model size).
-/// Stop: llama-server first (it aborts if an RPC worker vanishes under it), then rpc-server.
+/// Start: find the binaries; check once that they accept our flags; start rpc-server (unless it already runs,
+/// lent to a split) and wait for its port; start llama-server, with <c>--rpc</c> and <c>--tensor-split</c> when the
+/// plan splits, and poll <c>/health</c> until 200 (progress logged, timeout scaled by model size).
+/// Stop: llama-server first (it aborts if an RPC worker vanishes under it), then rpc-server; a re-plan stops
+/// llama-server only.
 /// A child that exits while we did not ask completes <see cref="BackendEndpoint.Stopped"/>.
 /// </remarks>
 internal sealed partial class LlamaCppBackend(
@@ -28,59 +30,129 @@ internal sealed partial class LlamaCppBackend(
     private readonly HashSet<string> _checked = [];
     private ChildProcess? _server;
     private ChildProcess? _rpc;
+    private RpcLease? _lease;
     private TaskCompletionSource<string>? _crashed;
 
     public string Kind => "llamacpp";
 
+    public bool CanSplit => LlamaCppBinaries.Find(options.Value.BinDir)?.RpcServer is not null;
+
     /// <summary>Port of this node's rpc-server on 127.0.0.1, when one runs.</summary>
     public int? RpcPort { get; private set; }
 
-    public async Task<BackendEndpoint> StartAsync(ModelFile model, CancellationToken cancellationToken)
+    public async Task<BackendEndpoint> StartAsync(ModelFile model, LaunchPlan plan, CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var binaries = LlamaCppBinaries.Find(o.BinDir) ?? throw new BackendStartException(MissingMessage(o.BinDir));
-        await CheckFlagsAsync(binaries, o.DraftPath is not null, cancellationToken);
+        var binaries = Binaries(o);
+        await CheckFlagsAsync(binaries, o.DraftPath is not null, plan.IsSplit, cancellationToken);
         var device = await DeviceDetector.ResolveAsync(o.Device, cancellationToken);
         var slotContext = SlotContext(model.Path, o);
         var crashed = _crashed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        var rpc = plan.RpcServers.ToList();
         if (binaries.RpcServer is not null)
         {
-            var rpcPort = FreePort();
-            _rpc = ChildProcess.Start("rpc-server", binaries.RpcServer, LlamaCppFlags.RpcArguments(rpcPort, o.Threads), registry, timeProvider, logger);
-            Watch(_rpc, crashed);
-            await WaitForPortAsync(_rpc, rpcPort, o.ReadyTimeout, cancellationToken);
-            RpcPort = rpcPort;
+            var lease = await LendAsync(binaries, o, cancellationToken);
+            _ = lease.Stopped.ContinueWith(t => crashed.TrySetResult(t.Result), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            if (plan.IsSplit && device == "cpu")
+            {
+                // No GPU here: the host's own share runs in its own rpc-server, last in the list like its share.
+                rpc.Add($"127.0.0.1:{lease.Port}");
+            }
+        }
+        else if (plan.IsSplit)
+        {
+            throw new BackendStartException("Cannot host a split: this llama.cpp has no rpc-server.");
         }
 
         var port = FreePort();
         var settings = new LlamaServerSettings(model.Path, model.Name, port, slotContext, o.Parallel, o.Threads,
-            DeviceDetector.GpuLayers(device), o.DraftPath);
+            plan.IsSplit ? DeviceDetector.AllLayers : DeviceDetector.GpuLayers(device), o.DraftPath, rpc, plan.IsSplit ? plan.TensorSplit : null);
         _server = ChildProcess.Start("llama-server", binaries.LlamaServer, LlamaCppFlags.ServerArguments(settings), registry, timeProvider, logger);
         Watch(_server, crashed);
         var endpoint = new Uri($"http://127.0.0.1:{port}/");
         await WaitForHealthAsync(_server, endpoint, model, o, cancellationToken);
-        LogServing(model.Name, device, slotContext, o.Parallel);
+        if (plan.IsSplit)
+        {
+            LogServingSplit(model.Name, string.Join(",", rpc), plan.TensorSplit, slotContext, o.Parallel);
+        }
+        else
+        {
+            LogServing(model.Name, device, slotContext, o.Parallel);
+        }
+
         return new BackendEndpoint(endpoint, slotContext, crashed.Task);
+    }
+
+    public async Task<RpcLease?> LendAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var binaries = Binaries(o);
+        if (binaries.RpcServer is null)
+        {
+            return null;
+        }
+
+        await CheckFlagsAsync(binaries, draft: false, split: false, cancellationToken);
+        return await LendAsync(binaries, o, cancellationToken);
+    }
+
+    private async Task<RpcLease> LendAsync(LlamaCppBinaries binaries, InferenceOptions o, CancellationToken cancellationToken)
+    {
+        if (_rpc is { Exited.IsCompleted: false } && _lease is not null)
+        {
+            return _lease;
+        }
+
+        await StopRpcServerAsync();
+        var rpcPort = FreePort();
+        var stopped = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var rpc = _rpc = ChildProcess.Start("rpc-server", binaries.RpcServer!, LlamaCppFlags.RpcArguments(rpcPort, o.Threads), registry, timeProvider, logger);
+        _ = rpc.Exited.ContinueWith(
+            exited =>
+            {
+                // Only an exit we did not ask for is a crash (StopRpcServerAsync clears _rpc first).
+                if (ReferenceEquals(_rpc, rpc))
+                {
+                    stopped.TrySetResult($"rpc-server (PID {rpc.Pid}) exited with code {exited.Result}. {LogReason(rpc)}");
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await WaitForPortAsync(rpc, rpcPort, o.ReadyTimeout, cancellationToken);
+        RpcPort = rpcPort;
+        return _lease = new RpcLease(rpcPort, stopped.Task);
+    }
+
+    public async Task StopServerAsync(CancellationToken cancellationToken)
+    {
+        _crashed = null;
+        if (Interlocked.Exchange(ref _server, null) is { } server)
+        {
+            await server.StopAsync(options.Value.StopGracePeriod, timeProvider);
+            await server.DisposeAsync();
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _crashed = null;
-        var grace = options.Value.StopGracePeriod;
-        foreach (var child in new[] { _server, _rpc })
-        {
-            if (child is not null)
-            {
-                await child.StopAsync(grace, timeProvider);
-                await child.DisposeAsync();
-            }
-        }
-
-        _server = null;
-        _rpc = null;
-        RpcPort = null;
+        // llama-server first: it aborts if an RPC worker vanishes under it.
+        await StopServerAsync(cancellationToken);
+        await StopRpcServerAsync();
     }
+
+    private async Task StopRpcServerAsync()
+    {
+        _lease = null;
+        RpcPort = null;
+        if (Interlocked.Exchange(ref _rpc, null) is { } rpc)
+        {
+            await rpc.StopAsync(options.Value.StopGracePeriod, timeProvider);
+            await rpc.DisposeAsync();
+        }
+    }
+
+    private static LlamaCppBinaries Binaries(InferenceOptions o) =>
+        LlamaCppBinaries.Find(o.BinDir) ?? throw new BackendStartException(MissingMessage(o.BinDir));
 
     public async ValueTask DisposeAsync()
     {
@@ -126,4 +198,7 @@ internal sealed partial class LlamaCppBackend(
 
     [LoggerMessage(EventId = 5210, Level = LogLevel.Information, Message = "llama-server serving {Model} on {Device} ({SlotContext} tokens × {Parallel} slots)")]
     private partial void LogServing(string model, string device, int slotContext, int parallel);
+
+    [LoggerMessage(EventId = 5213, Level = LogLevel.Information, Message = "llama-server serving {Model} split over --rpc {Rpc} with --tensor-split {TensorSplit} ({SlotContext} tokens × {Parallel} slots)")]
+    private partial void LogServingSplit(string model, string rpc, string tensorSplit, int slotContext, int parallel);
 }

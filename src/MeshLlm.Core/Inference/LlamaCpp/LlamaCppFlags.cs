@@ -16,6 +16,9 @@ public static partial class LlamaCppFlags
     /// <summary>Extra llama-server flags when a draft model is used.</summary>
     public static readonly IReadOnlyList<string> DraftFlags = ["--model-draft", "--gpu-layers-draft"];
 
+    /// <summary>Extra llama-server flags when the model is split over rpc-servers.</summary>
+    public static readonly IReadOnlyList<string> SplitFlags = ["--rpc", "--tensor-split"];
+
     /// <summary>rpc-server flags used by <see cref="RpcArguments"/>.</summary>
     public static readonly IReadOnlyList<string> RpcFlags = ["--host", "--port", "--cache", "--threads"];
 
@@ -39,6 +42,12 @@ public static partial class LlamaCppFlags
         if (s.DraftPath is not null)
         {
             args.AddRange(["--model-draft", s.DraftPath, "--gpu-layers-draft", Number(s.GpuLayers)]);
+        }
+
+        if (s.RpcServers is { Count: > 0 } rpc)
+        {
+            // Devices in --rpc order come first, then this machine's own GPU (if any): the split lists them alike.
+            args.AddRange(["--rpc", string.Join(",", rpc), "--tensor-split", s.TensorSplit ?? ""]);
         }
 
         return args;
@@ -65,6 +74,11 @@ public static partial class LlamaCppFlags
     private static partial Regex FlagToken();
 }
 
-/// <summary>What one llama-server run needs.</summary>
+/// <summary>
+/// What one llama-server run needs. <c>RpcServers</c>: loopback <c>host:port</c> of each rpc-server to split over,
+/// in order (none for a solo run); <c>TensorSplit</c>: one share per device in <c>--rpc</c> order, then this
+/// machine's GPU.
+/// </summary>
 public sealed record LlamaServerSettings(
-    string ModelPath, string Alias, int Port, int SlotContext, int Parallel, int Threads, int GpuLayers, string? DraftPath);
+    string ModelPath, string Alias, int Port, int SlotContext, int Parallel, int Threads, int GpuLayers, string? DraftPath,
+    IReadOnlyList<string>? RpcServers = null, string? TensorSplit = null);

@@ -62,22 +62,73 @@ public sealed record PeerAnnouncement
     [JsonPropertyName("started_ms")]
     public long StartedMs { get; init; }
 
+    /// <summary>This node's part in a split of its model (host, partner or waiting); null when it serves alone or nothing.</summary>
+    [JsonPropertyName("split")]
+    public SplitAnnouncement? Split { get; init; }
+
     /// <summary>Equal content, lists and the demand map compared by value (not by reference).</summary>
     public bool Equals(PeerAnnouncement? other) =>
         other is not null
         && Id == other.Id && Seq == other.Seq && Role == other.Role && Serving == other.Serving && ModelState == other.ModelState
         && Backend == other.Backend && RpcCapable == other.RpcCapable && VramBytes == other.VramBytes && Mesh == other.Mesh
-        && Version == other.Version && StartedMs == other.StartedMs
+        && Version == other.Version && StartedMs == other.StartedMs && Equals(Split, other.Split)
         && Addresses.SequenceEqual(other.Addresses) && ModelsOnDisk.SequenceEqual(other.ModelsOnDisk) && Wanted.SequenceEqual(other.Wanted)
         && Demand.Count == other.Demand.Count && Demand.All(d => other.Demand.TryGetValue(d.Key, out var o) && o == d.Value);
 
     public override int GetHashCode() => HashCode.Combine(Id, Seq, Serving, ModelState, Role);
 }
 
+/// <summary>A node's part in a split (docs/SPLITTING.md): the plan it runs or waits for, with the reason.</summary>
+public sealed record SplitAnnouncement
+{
+    /// <summary><c>host</c>, <c>partner</c> or <c>waiting</c> (a host that lacks memory).</summary>
+    [JsonPropertyName("role")]
+    public required string Role { get; init; }
+
+    /// <summary>Node id of the split's host (this node's own for a host or a waiting node).</summary>
+    [JsonPropertyName("host")]
+    public string? Host { get; init; }
+
+    /// <summary>On a host: its partners in <c>--rpc</c> order, with their share of the layers.</summary>
+    [JsonPropertyName("partners")]
+    public IReadOnlyList<SplitPartnerAnnouncement> Partners { get; init; } = [];
+
+    /// <summary>On a host: its own share of the layers.</summary>
+    [JsonPropertyName("host_share")]
+    public double HostShare { get; init; }
+
+    /// <summary>On a waiting node: the memory still missing, in bytes.</summary>
+    [JsonPropertyName("shortfall_bytes")]
+    public long ShortfallBytes { get; init; }
+
+    [JsonPropertyName("reason")]
+    public string Reason { get; init; } = "";
+
+    public bool Equals(SplitAnnouncement? other) =>
+        other is not null && Role == other.Role && Host == other.Host && HostShare.Equals(other.HostShare)
+        && ShortfallBytes == other.ShortfallBytes && Reason == other.Reason && Partners.SequenceEqual(other.Partners);
+
+    public override int GetHashCode() => HashCode.Combine(Role, Host, ShortfallBytes);
+}
+
+/// <summary>One partner of a split: its id, share of the layers and ping round trip from the host.</summary>
+public sealed record SplitPartnerAnnouncement(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("share")] double Share,
+    [property: JsonPropertyName("rtt_ms")] double? RttMs);
+
 /// <summary>One node's request count for a model and when it last routed one (Unix ms).</summary>
 public sealed record ModelDemand(
     [property: JsonPropertyName("count")] long Count,
     [property: JsonPropertyName("last_ms")] long LastActiveMs);
+
+/// <summary>Names of a node's part in a split (<see cref="SplitAnnouncement.Role"/>).</summary>
+public static class SplitRoles
+{
+    public const string Host = "host";
+    public const string Partner = "partner";
+    public const string Waiting = "waiting";
+}
 
 /// <summary>Role names used in announcements.</summary>
 public static class PeerRoles

@@ -1,0 +1,29 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace MeshLlm.Planning;
+
+/// <summary>
+/// The memory this node offers models: what the machine has (RAM for now; GPU detection comes with the models
+/// issue), capped by <c>--max-vram</c>. Announced to the mesh and used by every fit and split decision, so
+/// every node decides with the number the others see.
+/// </summary>
+public sealed class NodeCapacity(IOptions<PlanningOptions> options)
+{
+    /// <summary>Memory available to this process as the runtime sees it (cgroup limits included).</summary>
+    public static long DetectedBytes { get; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+
+    public long UsableBytes => Cap(DetectedBytes, options.Value.MaxVramGb);
+
+    /// <summary><paramref name="detected"/> capped at <paramref name="maxGb"/> × 10⁹ bytes; a cap above it changes nothing.</summary>
+    public static long Cap(long detected, double? maxGb) =>
+        maxGb is { } gb ? Math.Min(detected, (long)Math.Floor(gb * 1e9)) : detected;
+
+    /// <summary>Bytes for people: GB with one decimal, or MB / KB for small amounts (test models are tiny).</summary>
+    public static string Describe(long bytes) => Math.Abs(bytes) switch
+    {
+        >= 1_000_000_000 => (bytes / 1e9).ToString("0.0", CultureInfo.InvariantCulture) + " GB",
+        >= 1_000_000 => (bytes / 1e6).ToString("0.0", CultureInfo.InvariantCulture) + " MB",
+        _ => (bytes / 1e3).ToString("0.0", CultureInfo.InvariantCulture) + " KB",
+    };
+}
