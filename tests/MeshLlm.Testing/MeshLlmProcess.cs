@@ -279,8 +279,15 @@ public sealed class MeshLlmProcess : IAsyncDisposable
         previous.TrySetResult();
     }
 
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);

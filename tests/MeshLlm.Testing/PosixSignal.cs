@@ -17,8 +17,25 @@ public static partial class PosixSignal
         }
     }
 
-    /// <summary>True when a process with this PID exists (signal 0 probes without sending).</summary>
-    public static bool IsAlive(int pid) => Kill(pid, 0) == 0;
+    /// <summary>
+    /// True when a process with this PID exists and is not a zombie (signal 0 probes without sending). Orphans
+    /// killed after their parent died are reparented to PID 1, which in some containers never reaps them.
+    /// </summary>
+    public static bool IsAlive(int pid) => Kill(pid, 0) == 0 && !IsZombie(pid);
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // State is the first field after the parenthesised command name.
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

@@ -13,6 +13,9 @@ public static class TestModels
     /// <summary>The tiny f32 model (≈0.5 MB), named <c>tiny</c> in the API.</summary>
     public static string Tiny => Get("tiny", TestModelOptions.Tiny);
 
+    /// <summary>The tiny model in f16 (283,552 bytes), named <c>split-f16</c>: llama.cpp gives the same greedy text solo and split over rpc-servers.</summary>
+    public static string TinyF16 => Get("split-f16", TestModelOptions.Tiny with { TensorType = Models.Gguf.GgmlType.F16 });
+
     /// <summary>A tiny model with other weights, served under <paramref name="name"/>.</summary>
     public static string TinyVariant(string name, ulong seed) => Get(name, TestModelOptions.Tiny with { Seed = seed });
 

@@ -52,12 +52,19 @@ public sealed record SplitPlan(SplitRole Role, NodeId? Host, ImmutableArray<Spli
 /// split keeps it, else the most memory, ties by the larger node id. Partners: the other eligible members with a
 /// ping round trip of at most <see cref="MaxRttMs"/> (unknown last), nearest first, added until host plus
 /// partners reach the fit rule (<c>--split</c> forces at least one). Peers excluded by RTT are not counted as
-/// capacity. A running split keeps its partners while they all remain eligible and enough: llama-server restarts
-/// only when a partner goes, never because a nearer or bigger node arrived.
+/// capacity. A running split keeps its partners while they all remain eligible (round trip up to
+/// <see cref="KeepRttMs"/>) and enough: llama-server restarts only when a partner goes, never because a nearer or
+/// bigger node arrived.
 /// </summary>
 public static class SplitPlanner
 {
     public const double MaxRttMs = 80;
+
+    /// <summary>
+    /// A partner of the running split is kept up to this round trip (hysteresis): one slow ping on a busy machine
+    /// must not restart llama-server. New partners need <see cref="MaxRttMs"/>.
+    /// </summary>
+    public const double KeepRttMs = MaxRttMs * 1.5;
 
     public static long Need(long modelBytes) => (long)Math.Floor(modelBytes * 1.1);
 
@@ -91,16 +98,17 @@ public static class SplitPlanner
 
     private static SplitPlan PlanAsHost(long need, SplitCandidate self, IEnumerable<SplitCandidate> others, bool forceSplit, IReadOnlyList<NodeId> current)
     {
-        var reachable = others
+        var candidates = others.ToList();
+        var reachable = candidates
             .Where(c => c.RttMs is null or <= MaxRttMs)
             .OrderBy(c => c.RttMs ?? double.MaxValue)
             .ThenBy(c => c.Id)
             .ToList();
-        var kept = current.Select(id => reachable.FirstOrDefault(c => c.Id == id)).ToList();
+        var kept = current.Select(id => candidates.FirstOrDefault(c => c.Id == id && c.RttMs is null or <= KeepRttMs)).ToList();
         if (kept.Count > 0 && kept.All(c => c is not null) && self.VramBytes + kept.Sum(c => c!.VramBytes) >= need)
         {
             // The running split still works: keep it (and llama-server) as it is.
-            reachable = [.. kept.Select(c => c!), .. reachable.Where(c => !current.Contains(c.Id))];
+            return Host(need, self, [.. kept.Select(c => c!)]);
         }
 
         var chosen = new List<SplitCandidate>();
@@ -127,6 +135,12 @@ public static class SplitPlanner
             return new SplitPlan(SplitRole.Solo, self.Id, [], 1, 0, "fits here and no split was forced");
         }
 
+        return Host(need, self, chosen);
+    }
+
+    private static SplitPlan Host(long need, SplitCandidate self, IReadOnlyList<SplitCandidate> chosen)
+    {
+        var total = self.VramBytes + chosen.Sum(c => c.VramBytes);
         var partners = chosen.Select(c => new SplitPartner(c.Id, c.VramBytes, c.RttMs, (double)c.VramBytes / total)).ToImmutableArray();
         var list = string.Join(", ", partners.Select(p => $"{p.Id.ToShortString()} ({Gb(p.VramBytes)}, {(p.RttMs is { } r ? $"{r:0.#} ms" : "RTT unknown")})"));
         return new SplitPlan(SplitRole.Host, self.Id, partners, (double)self.VramBytes / total, 0,

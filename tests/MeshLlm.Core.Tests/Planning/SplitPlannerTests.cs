@@ -145,10 +145,15 @@ public sealed class SplitPlannerTests
     public void RunningSplit_ReplansOverTheRest_WhenAPartnerGoesOrIsOverTheCap()
     {
         var gone = SplitPlanner.Plan(20 * Gb, Node('f', 12, hosting: true), [Node('2', 12, 9)], false, [Id('1')]);
-        var slow = SplitPlanner.Plan(20 * Gb, Node('f', 12, hosting: true), [Node('1', 12, 81), Node('2', 12, 9)], false, [Id('1')]);
+        // Hysteresis: a running partner stays up to 1.5 × the cap (one slow ping must not restart llama-server).
+        var slowish = SplitPlanner.Plan(20 * Gb, Node('f', 12, hosting: true), [Node('1', 12, 120), Node('2', 12, 9)], false, [Id('1')]);
+        var slow = SplitPlanner.Plan(20 * Gb, Node('f', 12, hosting: true), [Node('1', 12, 120.1), Node('2', 12, 9)], false, [Id('1')]);
+        var newAt100 = SplitPlanner.Plan(20 * Gb, Node('f', 12), [Node('1', 12, 100)], false);
 
         Assert.Equal([Id('2')], gone.PartnerIds);
+        Assert.Equal([Id('1')], slowish.PartnerIds);
         Assert.Equal([Id('2')], slow.PartnerIds);
+        Assert.Equal(SplitRole.Waiting, newAt100.Role);
     }
 
     [Fact]
