@@ -69,7 +69,10 @@ public sealed class PeerTable(NodeId self, TimeProvider time, TimeSpan deadTtl)
 
         if (_peers.TryGetValue(id, out var existing))
         {
-            if ((!direct && entry.Seq <= existing.Announcement.Seq) || entry == existing.Announcement)
+            // From the node itself, an older seq still counts when it comes from another run (its clock went back);
+            // from the same run it is an earlier push overtaken by a later one, and must not undo it.
+            var older = entry.Seq <= existing.Announcement.Seq && (!direct || entry.StartedMs == existing.Announcement.StartedMs);
+            if (older || entry == existing.Announcement)
             {
                 return MergeOutcome.Stale;
             }

@@ -58,6 +58,16 @@ public sealed partial class SplitService : ILaunchPlanner, IAsyncDisposable
                 .ToList();
             var previous = _current;
             var plan = SplitPlanner.Plan(model.SizeBytes, self, group, _options.Value.ForceSplit, previous?.Role == SplitRole.Host ? previous.PartnerIds : null);
+            if (plan is { Role: SplitRole.Partner, Host: { } host } && snapshot.Find(host)?.Announcement.Split is { Role: SplitRoles.Host } running)
+            {
+                plan = plan with
+                {
+                    Reason = running.Partners.Any(p => p.Id == _node.Id.Hex)
+                        ? $"{host.ToShortString()} hosts the split and uses this node's rpc-server"
+                        : $"{host.ToShortString()} hosts the split and does not need this node now (spare)",
+                };
+            }
+
             _current = plan;
             if (previous is null || previous.Role != plan.Role || previous.Host != plan.Host || !previous.PartnerIds.SequenceEqual(plan.PartnerIds))
             {

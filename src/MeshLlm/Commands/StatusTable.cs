@@ -59,7 +59,7 @@ internal static class StatusTable
         yield return split.Role switch
         {
             "host" => $"Split    host, with {split.Partners.Count} partner(s); --tensor-split {split.TensorSplit} (partners in --rpc order, this node last)",
-            "partner" => $"Split    partner: lending this node's rpc-server to {split.Host}",
+            "partner" => $"Split    partner of {split.Host}: this node's rpc-server is lent to the split",
             "waiting" => $"Split    waiting for {Memory(split.ShortfallBytes)} more memory",
             _ => $"Split    {split.Role}",
         };

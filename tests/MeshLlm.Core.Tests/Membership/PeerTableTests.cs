@@ -49,9 +49,9 @@ public sealed class PeerTableTests
     public void Merge_StraightFromTheNode_WinsEvenWithASmallerSeq()
     {
         // A restarted node whose clock went back: its own word, over an authenticated connection, counts.
-        _table.Merge(Entry(s_a, 100, "old-run"), s_relay);
+        _table.Merge(Entry(s_a, 100, "old-run") with { StartedMs = 2_000 }, s_relay);
 
-        Assert.Equal(MergeOutcome.Updated, _table.Merge(Entry(s_a, 3, "new-run"), s_a));
+        Assert.Equal(MergeOutcome.Updated, _table.Merge(Entry(s_a, 3, "new-run") with { StartedMs = 1_000 }, s_a));
         Assert.True(_table.TryGet(s_a, out var record));
         Assert.Equal("new-run", record.Announcement.Serving);
     }
@@ -88,6 +88,19 @@ public sealed class PeerTableTests
         _table.MarkDead(s_a);
         Assert.Equal(MergeOutcome.Added, _table.Merge(Entry(s_a, 1), s_a));
         Assert.False(_table.IsDead(s_a));
+    }
+
+    [Fact]
+    public void DirectPushesThatCross_TheOlderOneArrivingLast_DoesNotUndoTheNewer()
+    {
+        _table.Merge(Entry(s_a, 11, serving: "lending") with { StartedMs = 5 }, s_a);
+
+        Assert.Equal(MergeOutcome.Stale, _table.Merge(Entry(s_a, 10, serving: "waiting") with { StartedMs = 5 }, s_a));
+        Assert.True(_table.TryGet(s_a, out var record));
+        Assert.Equal("lending", record.Announcement.Serving);
+
+        // A new run of the node (other start time) is believed even with a lower seq: it speaks for itself.
+        Assert.Equal(MergeOutcome.Updated, _table.Merge(Entry(s_a, 3) with { StartedMs = 6 }, s_a));
     }
 
     [Fact]

@@ -50,6 +50,7 @@ public sealed class SplitTests
             var d = await Node.StartAsync(token);
             all.Add(d);
             await MeshNodes.WaitForStatusAsync(host.Console, s => MeshNodes.Peer(s, d.Id) is { } p && p.GetProperty("split").GetString() == "partner", "the fourth node as a spare partner");
+            await MeshNodes.WaitForStatusAsync(d.Console, s => s.GetProperty("split").GetProperty("reason").GetString()!.Contains("spare", StringComparison.Ordinal), "the fourth node saying it is spare");
             await Task.Delay(TimeSpan.FromSeconds(3), Ct);
             Assert.Equal(launches, host.Process.Events(5201).Count(e => e.Get("Name") == "llama-server"));
             Assert.Empty(host.Process.Events(5006));
