@@ -49,22 +49,20 @@ internal sealed partial class LlamaCppBackend(
         var slotContext = SlotContext(model.Path, o);
         var crashed = _crashed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var rpc = plan.RpcServers.ToList();
+        int? ownRpc = null;
         if (binaries.RpcServer is not null)
         {
             var lease = await LendAsync(binaries, o, cancellationToken);
             _ = lease.Stopped.ContinueWith(t => crashed.TrySetResult(t.Result), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            if (plan.IsSplit && device == "cpu")
-            {
-                // No GPU here: the host's own share runs in its own rpc-server, last in the list like its share.
-                rpc.Add($"127.0.0.1:{lease.Port}");
-            }
+            ownRpc = lease.Port;
         }
         else if (plan.IsSplit)
         {
             throw new BackendStartException("Cannot host a split: this llama.cpp has no rpc-server.");
         }
 
+        // No GPU here: the host's own share runs in its own rpc-server, last in the list like its share.
+        var rpc = LlamaCppFlags.SplitRpcList(plan.RpcServers, device, ownRpc);
         var port = FreePort();
         var settings = new LlamaServerSettings(model.Path, model.Name, port, slotContext, o.Parallel, o.Threads,
             plan.IsSplit ? DeviceDetector.AllLayers : DeviceDetector.GpuLayers(device), o.DraftPath, rpc, plan.IsSplit ? plan.TensorSplit : null);

@@ -53,6 +53,14 @@ public static partial class LlamaCppFlags
         return args;
     }
 
+    /// <summary>
+    /// llama-server's <c>--rpc</c> list for a split: the partners' endpoints in order, then, on a machine without a
+    /// GPU, this node's own rpc-server (its share runs there). Either way the list has one entry per share of
+    /// <c>--tensor-split</c> that is not a local GPU.
+    /// </summary>
+    public static IReadOnlyList<string> SplitRpcList(IReadOnlyList<string> partners, string device, int? ownRpcPort) =>
+        partners.Count > 0 && device == "cpu" && ownRpcPort is { } own ? [.. partners, $"127.0.0.1:{Number(own)}"] : partners;
+
     public static IReadOnlyList<string> RpcArguments(int port, int threads) =>
         ["--host", "127.0.0.1", "--port", Number(port), "--cache", "--threads", Number(threads)];
 

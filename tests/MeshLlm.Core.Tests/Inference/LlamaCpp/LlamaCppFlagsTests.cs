@@ -74,6 +74,43 @@ public sealed class LlamaCppFlagsTests
     }
 
     [Fact]
+    public void Split_OnCpu_TheRpcListEndsWithTheHostsOwnRpcServer_OneEntryPerShare()
+    {
+        var plan = Planning.SplitPlanner.Plan(20, new(Id('f'), 12, true), [new(Id('1'), 6, true, 1), new(Id('2'), 6, true, 2)], false);
+        var partners = plan.Partners.Select((_, i) => $"127.0.0.1:{4000 + i}").ToList();
+
+        var rpc = LlamaCppFlags.SplitRpcList(partners, "cpu", ownRpcPort: 5000);
+        var args = LlamaCppFlags.ServerArguments(new LlamaServerSettings("/m/x.gguf", "x", 1, 512, 1, 1, 999, null, rpc, plan.TensorSplit));
+
+        Assert.Equal(["127.0.0.1:4000", "127.0.0.1:4001", "127.0.0.1:5000"], rpc);
+        var rpcArg = args[args.ToList().IndexOf("--rpc") + 1].Split(',');
+        var splitArg = args[args.ToList().IndexOf("--tensor-split") + 1].Split(',');
+        Assert.Equal(rpcArg.Length, splitArg.Length);
+        Assert.Equal("0.50", splitArg[^1]); // the host's share, last like its rpc-server
+    }
+
+    [Fact]
+    public void Split_OnAGpu_TheRpcListIsThePartners_TheLastShareIsTheLocalGpu()
+    {
+        var rpc = LlamaCppFlags.SplitRpcList(["127.0.0.1:4000"], "cuda", ownRpcPort: 5000);
+
+        Assert.Equal(["127.0.0.1:4000"], rpc);
+        Assert.Empty(LlamaCppFlags.SplitRpcList([], "cpu", ownRpcPort: 5000)); // solo: no --rpc at all
+    }
+
+    [Fact]
+    public void LaunchPlan_SameLaunch_OnlyModeAndPartnersCount()
+    {
+        var running = new LaunchPlan(LaunchMode.Serve, ["127.0.0.1:1"], "0.50,0.50", "reason a");
+
+        Assert.True(running.SameLaunch(running with { TensorSplit = "0.60,0.40", Reason = "reason b" }));
+        Assert.False(running.SameLaunch(running with { RpcServers = ["127.0.0.1:2"] }));
+        Assert.False(running.SameLaunch(running with { Mode = LaunchMode.Lend }));
+    }
+
+    private static Identity.NodeId Id(char c) => Identity.NodeId.TryParse(new string(c, 64), out var id) ? id : throw new ArgumentException("bad id");
+
+    [Fact]
     public void RpcArguments_LoopbackWithCache()
     {
         var args = LlamaCppFlags.RpcArguments(50052, 2);
