@@ -1,19 +1,22 @@
 using System.Globalization;
+using MeshLlm.Models;
 using Microsoft.Extensions.Options;
 
 namespace MeshLlm.Planning;
 
 /// <summary>
-/// The memory this node offers models: what the machine has (RAM for now; GPU detection comes with the models
-/// issue), capped by <c>--max-vram</c>. Announced to the mesh and used by every fit and split decision, so
-/// every node decides with the number the others see.
+/// The memory this node offers models: what <see cref="HardwareDetector"/> found (GPU memory, Apple's unified
+/// share, or a share of RAM), capped by <c>--max-vram</c>. Announced to the mesh and used by every fit and split
+/// decision, so every node decides with the number the others see. Detected once per process.
 /// </summary>
 public sealed class NodeCapacity(IOptions<PlanningOptions> options)
 {
-    /// <summary>Memory available to this process as the runtime sees it (cgroup limits included).</summary>
-    public static long DetectedBytes { get; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+    private static readonly Lazy<HardwareReport> s_hardware = new(() => Task.Run(() => HardwareDetector.DetectAsync(CancellationToken.None)).GetAwaiter().GetResult());
 
-    public long UsableBytes => Cap(DetectedBytes, options.Value.MaxVramGb);
+    /// <summary>What detection found (the tools run once, at first use).</summary>
+    public static HardwareReport Hardware => s_hardware.Value;
+
+    public long UsableBytes => Cap(Hardware.UsableBytes, options.Value.MaxVramGb);
 
     /// <summary><paramref name="detected"/> capped at <paramref name="maxGb"/> × 10⁹ bytes; a cap above it changes nothing.</summary>
     public static long Cap(long detected, double? maxGb) =>
