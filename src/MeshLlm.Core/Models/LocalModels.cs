@@ -14,8 +14,7 @@ public sealed record LocalModel(string Name, string Path, long SizeBytes, bool I
 /// </summary>
 public static partial class LocalModels
 {
-    /// <summary>Draft models of the families the catalog pairs (small, same tokenizer); never assigned as a main model.</summary>
-    /// <remarks>Used for files the catalog does not know; the catalog's <c>is_draft</c> flag decides for the others.</remarks>
+    /// <summary>Name prefixes of well-known draft models, for files the catalog does not know (renamed or fetched by URL).</summary>
     private static readonly string[] s_draftPrefixes = ["Qwen2.5-0.5B", "Qwen3-0.6B", "Llama-3.2-1B", "gemma-3-1b", "Gemma-3-1B"];
 
     public static string Folder
@@ -45,7 +44,14 @@ public static partial class LocalModels
         }
     }
 
-    public static bool IsDraft(string name) => s_draftPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase));
+    /// <summary>Whether the model named <paramref name="name"/> is only a draft (never assigned as a main model), by the
+    /// process's catalog (<see cref="ModelCatalog.Shared"/>).</summary>
+    public static bool IsDraft(string name) => IsDraft(name, ModelCatalog.Shared);
+
+    /// <summary>Whether <paramref name="name"/> is a draft: the catalog's <c>is_draft</c> where it knows the model (by name
+    /// or by file name), else the draft name prefixes.</summary>
+    public static bool IsDraft(string name, ModelCatalog catalog) =>
+        catalog.FindLocal(name) is { } entry ? entry.IsDraft : s_draftPrefixes.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The models in <paramref name="folder"/> (default: the models folder and the hub cache), by name; absent folders have none.</summary>
     public static IReadOnlyList<LocalModel> Scan(string? folder = null) => folder is null ? Scan(Folder, HubCache) : Scan(folder, null);
