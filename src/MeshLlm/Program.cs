@@ -13,6 +13,9 @@ internal static class Program
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(RotateKeyCommand.Create());
         root.Subcommands.Add(DropCommand.Create());
+        root.Subcommands.Add(RecommendCommand.Create());
+        root.Subcommands.Add(DownloadCommand.Create());
+        root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(GpusCommand.Create());
         root.Subcommands.Add(MakeTestModelCommand.Create());
         var configuration = new InvocationConfiguration

@@ -46,7 +46,8 @@ internal static class ServeCommand
             var joins = MeshSetup.Check(mesh, transport, hasModel);
             if (hasModel)
             {
-                CheckModelFiles(modelPath!, cli);
+                modelPath = await AcquireModelAsync(modelPath!, cli, result, ui);
+                CheckModelFiles(modelPath, cli);
             }
 
             setup = MeshSetup.Create(joins, mesh, MeshHome.Path);
@@ -76,6 +77,27 @@ internal static class ServeCommand
         {
             throw new CommandException(e.Message + " (check config.json and MESHLLM__MESH__* variables)", ExitCodes.ConfigInvalid);
         }
+    }
+
+    /// <summary>
+    /// Resolves <c>--model</c> (a file, a catalog name, a Hugging Face file) to a file on disk, downloading what is
+    /// missing, and picks the catalog's draft unless <c>--draft</c> or <c>--no-draft</c> was given.
+    /// </summary>
+    private static async Task<string> AcquireModelAsync(string input, Dictionary<string, string?> cli, ParseResult result, TerminalConsoleUi ui)
+    {
+        var wantDraft = !result.GetValue(ServeOptions.NoDraft) && !cli.ContainsKey("Inference:DraftPath");
+        var maxVram = cli.TryGetValue("Planning:MaxVramGb", out var cap) && double.TryParse(cap, System.Globalization.CultureInfo.InvariantCulture, out var gb) ? gb : (double?)null;
+        var usable = Planning.NodeCapacity.Cap(Planning.NodeCapacity.Hardware.UsableBytes, maxVram);
+        var (path, name, draft) = await ModelAcquisition.AcquireAsync(input, wantDraft, result.GetValue(ServeOptions.Force), usable, ui, CancellationToken.None);
+        cli["Inference:ModelPath"] = path;
+        cli["Mesh:Wanted:0"] = name;
+        if (draft is not null)
+        {
+            cli["Inference:DraftPath"] = draft;
+            ui.Info($"Draft model: {Path.GetFileName(draft)} (speculative decoding on llama.cpp; --no-draft turns it off)");
+        }
+
+        return path;
     }
 
     private static void CheckModelFiles(string modelPath, Dictionary<string, string?> cli)

@@ -7,9 +7,10 @@ internal static class ServeOptions
 {
     public static readonly Option<string[]> Model = new("--model", "-m")
     {
-        Description = "GGUF model file to serve; its name in the API is the file name without .gguf. Repeat it to ask the mesh " +
-            "for more models: the first is served here, the others (paths or names) are announced as wanted, for other nodes to serve.",
-        HelpName = "PATH",
+        Description = "Model to serve: a GGUF file, a catalog name or alias (downloaded into the models folder when missing; see " +
+            "`mesh-llm download`), a Hugging Face URL or org/repo/file.gguf. Its API name is the file name without .gguf. Repeat it to ask " +
+            "the mesh for more models: the first is served here, the others (paths or names) are announced as wanted, for other nodes to serve.",
+        HelpName = "MODEL",
     };
 
     public static readonly Option<int?> Port = new("--port")
@@ -58,6 +59,16 @@ internal static class ServeOptions
     {
         Description = "Requests decoded at once; more wait their turn in order [default: 4].",
         HelpName = "N",
+    };
+
+    public static readonly Option<bool> NoDraft = new("--no-draft")
+    {
+        Description = "Do not use the catalog's draft model for speculative decoding (by default it is used when on disk, and fetched with a catalog --model).",
+    };
+
+    public static readonly Option<bool> Force = new("--force")
+    {
+        Description = "Download a catalog --model even if it does not fit this machine's memory (a mesh may split it).",
     };
 
     public static readonly Option<double?> MaxVram = new("--max-vram")
@@ -136,7 +147,7 @@ internal static class ServeOptions
     }
 
     public static IEnumerable<Option> All =>
-        [Model, Port, Backend, BinDir, Device, Draft, Threads, ContextSize, Parallel, MaxVram, Split, Join, Advertise, BindPort, MeshName, Client, ConsolePort, NoConsole, LogLevel, LogFormat];
+        [Model, Port, Backend, BinDir, Device, Draft, NoDraft, Force, Threads, ContextSize, Parallel, MaxVram, Split, Join, Advertise, BindPort, MeshName, Client, ConsolePort, NoConsole, LogLevel, LogFormat];
 
     /// <summary>Flags the user set, as configuration keys: the highest-precedence configuration source.</summary>
     public static Dictionary<string, string?> ToConfiguration(ParseResult result)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using MeshLlm.Console;
 
 namespace MeshLlm.Commands;
@@ -35,17 +34,9 @@ internal static class StatusTable
         }
 
         yield return "";
-        var rows = status.Peers.Select(Row).Prepend(s_header).ToList();
-        var widths = Enumerable.Range(0, s_header.Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
-        foreach (var row in rows)
+        foreach (var line in Table.Format(s_header, status.Peers.Select(Row)))
         {
-            var line = new StringBuilder();
-            for (var i = 0; i < row.Length; i++)
-            {
-                line.Append(i == row.Length - 1 ? row[i] : row[i].PadRight(widths[i] + 2));
-            }
-
-            yield return line.ToString().TrimEnd();
+            yield return line;
         }
     }
 
