@@ -16,6 +16,10 @@ public static class TestModels
     /// <summary>The tiny model in f16 (283,552 bytes), named <c>split-f16</c>: llama.cpp gives the same greedy text solo and split over rpc-servers.</summary>
     public static string TinyF16 => Get("split-f16", TestModelOptions.Tiny with { TensorType = Models.Gguf.GgmlType.F16 });
 
+    /// <summary>A tiny f16 model with other weights, under <paramref name="name"/>; <paramref name="layers"/> deepens it (the tiny model has 2).</summary>
+    public static string TinyF16Variant(string name, ulong seed, int layers = 2) =>
+        Get(name, TestModelOptions.Tiny with { TensorType = Models.Gguf.GgmlType.F16, Seed = seed, LayerCount = layers });
+
     /// <summary>A tiny model with other weights, served under <paramref name="name"/>.</summary>
     public static string TinyVariant(string name, ulong seed) => Get(name, TestModelOptions.Tiny with { Seed = seed });
 
