@@ -44,6 +44,8 @@ internal static class ServeCommand
         {
             var (mesh, transport) = BindMeshOptions(cli);
             var joins = MeshSetup.Check(mesh, transport, hasModel);
+            // A broken MESH_LLM_CATALOG is reported now, not when the planner first looks at the disk.
+            _ = ModelAcquisition.LoadCatalog();
             if (hasModel)
             {
                 modelPath = await AcquireModelAsync(modelPath!, cli, result, ui);

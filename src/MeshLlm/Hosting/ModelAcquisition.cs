@@ -73,7 +73,9 @@ internal static class ModelAcquisition
         }
 
         ui.Info($"Downloading {entry.Name} ({NodeCapacity.Describe(entry.SizeBytes)}, {entry.Files.Count} file(s)) into {LocalModels.Folder}");
-        return await DownloadAsync([.. entry.Files.Select(f => new DownloadPart(ModelDownloader.HubUrl(f.Repo, f.Path), Destination(f.Path), f.SizeBytes, f.Sha256))], ui, cancellationToken);
+        // The catalog's sizes are approximate (docs/MODELS.md): the server's Content-Length and the hub's SHA-256
+        // (X-Linked-Etag) decide; a catalog SHA-256, when known, is checked too.
+        return await DownloadAsync([.. entry.Files.Select(f => new DownloadPart(ModelDownloader.HubUrl(f.Repo, f.Path), Destination(f.Path), null, f.Sha256))], ui, cancellationToken);
     }
 
     /// <summary>The draft is a bonus: failing to fetch it is a warning, not a reason not to serve.</summary>
@@ -145,13 +147,20 @@ internal static class ModelAcquisition
             {
                 var now = TimeProvider.System.GetTimestamp();
                 var interval = TerminalConsoleUi.IsTerminal ? TimeSpan.FromMilliseconds(200) : TimeSpan.FromSeconds(5);
-                _pending = DownloadProgressText.Format(value);
+                _pending = (TerminalConsoleUi.IsTerminal ? Bar(value) + " " : "") + DownloadProgressText.Format(value);
                 if (_last == 0 || TimeProvider.System.GetElapsedTime(_last, now) >= interval || value.Total is { } t && value.Done >= t)
                 {
                     TerminalConsoleUi.Progress(_pending, final: false);
                     _last = now;
                 }
             }
+        }
+
+        /// <summary>A 24-cell bar, e.g. <c>[#########...............]</c>.</summary>
+        private static string Bar(DownloadProgress p)
+        {
+            var filled = p.Total is > 0 and { } total ? (int)Math.Clamp(24 * p.Done / total, 0, 24) : 0;
+            return "[" + new string('#', filled) + new string('.', 24 - filled) + "]";
         }
 
         public void End()
