@@ -115,14 +115,12 @@ internal static class ModelAcquisition
 
     private static async Task<string> DownloadAsync(IReadOnlyList<DownloadPart> parts, TerminalConsoleUi ui, CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        if (Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } token)
+        using var http = ModelDownloader.CreateHttpClient();
+        var downloader = new ModelDownloader(http, TimeProvider.System, NullLogger<ModelDownloader>.Instance)
         {
             // Gated models (licenses accepted on the hub) need the user's token.
-            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-        }
-
-        var downloader = new ModelDownloader(http, TimeProvider.System, NullLogger<ModelDownloader>.Instance);
+            Options = new DownloadOptions { BearerToken = Environment.GetEnvironmentVariable("HF_TOKEN") is { Length: > 0 } token ? token : null },
+        };
         var progress = new ProgressLine();
         try
         {

@@ -31,6 +31,12 @@ public sealed record DownloadOptions
 
     /// <summary>How often a waiting download checks whether another one released the file's lock. Default 500 ms.</summary>
     public TimeSpan LockPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// A Hugging Face token (<c>HF_TOKEN</c>) for gated models; sent only to the host of the file's own URL, never to
+    /// the storage host it redirects to.
+    /// </summary>
+    public string? BearerToken { get; init; }
 }
 
 /// <summary>
@@ -38,14 +44,22 @@ public sealed record DownloadOptions
 /// ignores the range restarts the file cleanly instead of corrupting it), retried with exponential back-off on
 /// transient failures, checked for size and SHA-256 (given, or the hub's <c>X-Linked-Etag</c>) before the rename to
 /// <c>FILE</c>, refused before writing when the disk lacks space, and locked (<c>FILE.lock</c>) so two downloads never
-/// write the same file: the second waits, then finds it complete.
+/// write the same file: the second waits, then finds it complete. Redirects are followed here, not by the handler
+/// (give it an <see cref="HttpClient"/> made with <see cref="CreateHttpClient"/>), because the hub puts the file's
+/// SHA-256 on its redirect to storage, which an automatically followed redirect hides.
 /// </summary>
 public sealed partial class ModelDownloader(HttpClient http, TimeProvider time, ILogger<ModelDownloader> logger)
 {
     private const int BufferBytes = 1 << 20;
     private static readonly TimeSpan s_progressInterval = TimeSpan.FromMilliseconds(200);
 
+    private const int MaxRedirects = 10;
+
     public DownloadOptions Options { get; init; } = new();
+
+    /// <summary>An <see cref="HttpClient"/> for downloads: no automatic redirects, no overall timeout (files are large).</summary>
+    public static HttpClient CreateHttpClient() =>
+        new(new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(30) }) { Timeout = Timeout.InfiniteTimeSpan };
 
     /// <summary>The URL of <paramref name="path"/> in the Hugging Face repo <paramref name="repo"/> (<c>HF_ENDPOINT</c> overrides the hub).</summary>
     public static Uri HubUrl(string repo, string path, string branch = "main", string? endpoint = null)
@@ -117,14 +131,7 @@ public sealed partial class ModelDownloader(HttpClient http, TimeProvider time, 
     private async Task TransferAsync(Transfer state, CancellationToken cancellationToken)
     {
         var existing = File.Exists(state.Partial) ? new FileInfo(state.Partial).Length : 0;
-        using var request = new HttpRequestMessage(HttpMethod.Get, state.Part.Url);
-        if (existing > 0)
-        {
-            request.Headers.Range = new RangeHeaderValue(existing, null);
-        }
-
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        state.HubSha256 ??= HubSha256(response);
+        using var response = await SendAsync(state, existing, cancellationToken);
         if (response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
         {
             var total = response.Content.Headers.ContentRange?.Length ?? state.Part.ExpectedBytes;
@@ -189,6 +196,40 @@ public sealed partial class ModelDownloader(HttpClient http, TimeProvider time, 
         if (state.Total is { } expected && state.Done < expected)
         {
             throw new IOException($"the connection ended after {state.Done:N0} of {expected:N0} bytes");
+        }
+    }
+
+    /// <summary>GET from <paramref name="from"/>, following redirects; picks up the hub's SHA-256 on the way.</summary>
+    private async Task<HttpResponseMessage> SendAsync(Transfer state, long from, CancellationToken cancellationToken)
+    {
+        var url = state.Part.Url;
+        for (var hop = 0; ; hop++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            if (from > 0)
+            {
+                request.Headers.Range = new RangeHeaderValue(from, null);
+            }
+
+            if (Options.BearerToken is { } token && string.Equals(url.Authority, state.Part.Url.Authority, StringComparison.OrdinalIgnoreCase))
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+
+            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            state.HubSha256 ??= HubSha256(response);
+            if ((int)response.StatusCode is not (301 or 302 or 303 or 307 or 308) || response.Headers.Location is not { } location)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            if (hop == MaxRedirects)
+            {
+                throw new DownloadException($"{state.Part.Url} redirected more than {MaxRedirects} times.");
+            }
+
+            url = location.IsAbsoluteUri ? location : new Uri(url, location);
         }
     }
 

@@ -42,6 +42,12 @@ internal sealed class FakeHub : IAsyncDisposable
 
     public string? LinkedEtag { get; set; }
 
+    /// <summary>Paths answered with a 302 to another path, carrying <see cref="LinkedEtag"/> as the hub's redirects do.</summary>
+    public ConcurrentDictionary<string, Uri> Redirects { get; } = new();
+
+    /// <summary>Each request's path and <c>Authorization</c> header ("" when none), in order.</summary>
+    public ConcurrentQueue<(string Path, string Authorization)> Requests { get; } = new();
+
     /// <summary>Sleep per 64 KB chunk, to make transfers overlap in the concurrency test.</summary>
     public TimeSpan ChunkDelay { get; set; }
 
@@ -75,6 +81,15 @@ internal sealed class FakeHub : IAsyncDisposable
                 var path = lines[0].Split(' ')[1].TrimStart('/');
                 var range = lines.Skip(1).FirstOrDefault(l => l.StartsWith("Range:", StringComparison.OrdinalIgnoreCase))?[6..].Trim() ?? "";
                 Ranges.Enqueue(range);
+                var authorization = lines.Skip(1).FirstOrDefault(l => l.StartsWith("Authorization:", StringComparison.OrdinalIgnoreCase))?[14..].Trim() ?? "";
+                Requests.Enqueue((path, authorization));
+                if (Redirects.TryGetValue(Uri.UnescapeDataString(path), out var target))
+                {
+                    var linked = LinkedEtag is null ? "" : $"X-Linked-Etag: \"{LinkedEtag}\"\r\n";
+                    await WriteAsync(stream, $"HTTP/1.1 302 Found\r\nLocation: {target}\r\n{linked}Content-Length: 0\r\nConnection: close\r\n\r\n");
+                    return;
+                }
+
                 if (!Files.TryGetValue(Uri.UnescapeDataString(path), out var file))
                 {
                     await WriteAsync(stream, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
@@ -82,7 +97,7 @@ internal sealed class FakeHub : IAsyncDisposable
                 }
 
                 var from = range.StartsWith("bytes=", StringComparison.Ordinal) ? long.Parse(range[6..].TrimEnd('-'), CultureInfo.InvariantCulture) : 0;
-                var extra = LinkedEtag is null ? "" : $"X-Linked-Etag: \"{LinkedEtag}\"\r\n";
+                var extra = LinkedEtag is null || !Redirects.IsEmpty ? "" : $"X-Linked-Etag: \"{LinkedEtag}\"\r\n";
                 if (range.Length > 0 && (Answer416 || from >= file.Length))
                 {
                     await WriteAsync(stream, $"HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */{file.Length}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");

@@ -9,7 +9,7 @@ public sealed class ModelDownloaderTests : IAsyncDisposable
     private const int Size = 3 * 1024 * 1024;
 
     private readonly FakeHub _hub = new();
-    private readonly HttpClient _http = new();
+    private readonly HttpClient _http = ModelDownloader.CreateHttpClient();
     private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("mesh-llm-dl-");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -55,6 +55,36 @@ public sealed class ModelDownloaderTests : IAsyncDisposable
         AssertOnlyComplete("m.gguf", bytes);
         Assert.Equal(Size, reports[^1].Done);
         Assert.Equal(Size, reports[^1].Total);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task HubRedirect_ChecksumFromTheRedirect_TokenNotSentToStorage(bool rightChecksum)
+    {
+        // Like huggingface.co: /resolve/ answers 302 to a storage host with the SHA-256 in X-Linked-Etag.
+        await using var storage = new FakeHub();
+        var bytes = RandomNumberGenerator.GetBytes(300_000);
+        storage.Files["blob"] = bytes;
+        _hub.Redirects["org/repo/resolve/main/m.gguf"] = storage.Url("blob");
+        _hub.LinkedEtag = rightChecksum ? Sha(bytes) : new string('b', 64);
+        var downloader = new ModelDownloader(_http, TimeProvider.System, NullLogger<ModelDownloader>.Instance) { Options = new DownloadOptions { BearerToken = "hf_secret" } };
+
+        var download = downloader.DownloadAsync([new DownloadPart(_hub.Url("org/repo/resolve/main/m.gguf"), Dest("m.gguf"))], null, Ct);
+
+        if (rightChecksum)
+        {
+            await download;
+            AssertOnlyComplete("m.gguf", bytes);
+        }
+        else
+        {
+            Assert.Contains("Checksum mismatch", (await Assert.ThrowsAsync<DownloadException>(() => download)).Message);
+            Assert.False(File.Exists(Dest("m.gguf")));
+        }
+
+        Assert.Equal("Bearer hf_secret", Assert.Single(_hub.Requests).Authorization);
+        Assert.Equal("", Assert.Single(storage.Requests).Authorization);
     }
 
     [Fact]
