@@ -13,6 +13,7 @@ internal static class Program
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(RotateKeyCommand.Create());
         root.Subcommands.Add(DropCommand.Create());
+        root.Subcommands.Add(DiscoverCommand.Create());
         root.Subcommands.Add(RecommendCommand.Create());
         root.Subcommands.Add(DownloadCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());

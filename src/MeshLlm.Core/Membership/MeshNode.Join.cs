@@ -63,6 +63,12 @@ public sealed partial class MeshNode
 
         if (Interlocked.Exchange(ref _joined, 1) == 0)
         {
+            // Tokens of other meshes (--auto tries several) are no longer ours to redial.
+            lock (_lock)
+            {
+                _joins = [.. _joins.Where(t => t.Mesh == Mesh)];
+            }
+
             LogJoined(_logger, Mesh.Value, token.Node.ToShortString(), Snapshot.Peers.Length);
             Joined?.Invoke(Mesh);
         }

@@ -22,7 +22,7 @@ public sealed partial class MeshNode : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly PeerTable _table;
     private readonly HashSet<NodeId> _busy = [];
-    private readonly IReadOnlyList<InviteToken> _joins;
+    private IReadOnlyList<InviteToken> _joins;
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Task> _loops = [];
     private PeerAnnouncement _self;
@@ -98,6 +98,31 @@ public sealed partial class MeshNode : IAsyncDisposable
         _loops.Add(RunLoopAsync(_options.RejoinInterval, OnRejoinTick));
         _loops.Add(RunLoopAsync(IsClient ? _options.ClientRefreshInterval : _options.GossipInterval, OnGossipTick));
         return result;
+    }
+
+    /// <summary>
+    /// Gives up on the <c>--join</c> tokens and makes this node the first of its own mesh (<c>--auto</c> when no
+    /// discovered mesh could be joined). False when it already joined one.
+    /// </summary>
+    public bool StartOwnMesh(MeshCredentials credentials)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        if (Interlocked.CompareExchange(ref _joined, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        Transport.JoinSecret = credentials.Secret;
+        Transport.MeshName = credentials.Mesh.Value;
+        Mesh = credentials.Mesh;
+        lock (_lock)
+        {
+            _joins = [];
+            _self = _self with { Mesh = credentials.Mesh.Value };
+        }
+
+        BumpSelf();
+        return true;
     }
 
     /// <summary>Changes this node's announcement; if anything changed, bumps its sequence number and gossips it.</summary>

@@ -1,5 +1,8 @@
 using System.CommandLine;
 using MeshLlm.Console;
+using MeshLlm.Discovery;
+using MeshLlm.Discovery.Nostr;
+using MeshLlm.Identity;
 using MeshLlm.Hosting;
 using MeshLlm.Inference;
 using MeshLlm.Inference.LlamaCpp;
@@ -12,6 +15,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace MeshLlm.Commands;
@@ -23,7 +27,8 @@ internal static class ServeCommand
     {
         var root = new RootCommand(
             "mesh-llm: pool machines into a private mesh that serves LLMs through one OpenAI-compatible API.\n" +
-            "Serves --model on http://localhost:9337/v1 and starts a mesh; --join TOKEN joins one instead. Try it without a download:\n" +
+            "Serves --model on http://localhost:9337/v1 and starts a mesh; --join TOKEN joins one instead, --auto finds one on Nostr.\n" +
+            "Try it without a download:\n" +
             "  mesh-llm make-test-model tiny.gguf && mesh-llm --model tiny.gguf");
         foreach (var option in ServeOptions.All)
         {
@@ -39,11 +44,14 @@ internal static class ServeCommand
         var ui = new TerminalConsoleUi();
         var cli = ServeOptions.ToConfiguration(result);
         var hasModel = cli.TryGetValue("Inference:ModelPath", out var modelPath) && !string.IsNullOrWhiteSpace(modelPath);
+        var logging = new LoggingSettings(result.GetValue(ServeOptions.LogLevel)!, result.GetValue(ServeOptions.LogFormat)!);
         MeshSetup setup;
         try
         {
             var (mesh, transport) = BindMeshOptions(cli);
-            var joins = MeshSetup.Check(mesh, transport, hasModel);
+            var discovery = BindDiscoveryOptions(cli);
+            var joins = MeshSetup.Check(mesh, transport, hasModel, discovery.Auto);
+            CheckDiscovery(discovery, mesh);
             // A broken MESH_LLM_CATALOG is reported now, not when the planner first looks at the disk.
             _ = ModelAcquisition.LoadCatalog();
             if (hasModel)
@@ -52,7 +60,17 @@ internal static class ServeCommand
                 CheckModelFiles(modelPath, cli);
             }
 
-            setup = MeshSetup.Create(joins, mesh, MeshHome.Path);
+            if (discovery.Auto)
+            {
+                using var loggers = LoggerFactory.Create(logging.Apply);
+                joins = await AutoJoin.FindAsync(discovery, mesh.MeshName, MeshHome.Path, loggers, ui, CancellationToken.None);
+                if (mesh.Client && joins.Count == 0)
+                {
+                    throw new CommandException("--auto --client: no mesh to join was found on the relays. Ask a mesh to publish (--publish), or use --join TOKEN.", ExitCodes.JoinRefused);
+                }
+            }
+
+            setup = MeshSetup.Create(joins, mesh, MeshHome.Path, discovery.Auto);
         }
         catch (CommandException e)
         {
@@ -62,7 +80,6 @@ internal static class ServeCommand
 
         using (setup.Key)
         {
-            var logging = new LoggingSettings(result.GetValue(ServeOptions.LogLevel)!, result.GetValue(ServeOptions.LogFormat)!);
             return await BuildAndRunAsync(cli, setup, hasModel, logging, ui);
         }
     }
@@ -78,6 +95,45 @@ internal static class ServeCommand
         catch (InvalidOperationException e)
         {
             throw new CommandException(e.Message + " (check config.json and MESHLLM__MESH__* variables)", ExitCodes.ConfigInvalid);
+        }
+    }
+
+    private static DiscoveryOptions BindDiscoveryOptions(Dictionary<string, string?> cli)
+    {
+        var section = ServeHost.AddSources(new ConfigurationBuilder(), cli).Build().GetSection(DiscoveryOptions.Section);
+        try
+        {
+            return section.Get<DiscoveryOptions>() ?? new DiscoveryOptions();
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CommandException(e.Message + " (check config.json and MESHLLM__DISCOVERY__* variables)", ExitCodes.ConfigInvalid);
+        }
+    }
+
+    /// <summary>Checks the Nostr options, and the Nostr key when this node will publish, before anything starts.</summary>
+    private static void CheckDiscovery(DiscoveryOptions discovery, MembershipOptions mesh)
+    {
+        if (discovery.Relays.Select(DiscoveryOptions.CheckRelay).FirstOrDefault(p => p is not null) is { } problem)
+        {
+            throw new CommandException("Discovery:Relays: " + problem, ExitCodes.ConfigInvalid);
+        }
+
+        if (mesh.Client && discovery.Publish)
+        {
+            throw new CommandException("--client nodes cannot --publish: a passive client is not a member of the mesh; publish from a serving node.", ExitCodes.Usage);
+        }
+
+        if (!mesh.Client && (discovery.Publish || discovery.Auto))
+        {
+            try
+            {
+                _ = NostrKey.LoadOrCreate(Path.Combine(MeshHome.Path, NostrKey.FileName));
+            }
+            catch (IdentityException e)
+            {
+                throw new CommandException(e.Message, ExitCodes.ConfigInvalid);
+            }
         }
     }
 

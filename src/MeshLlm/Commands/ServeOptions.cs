@@ -111,6 +111,36 @@ internal static class ServeOptions
         Description = "Passive client: joins with --join, runs no engine and is not a peer; fetches the mesh's routing table. Uses a throwaway node key.",
     };
 
+    public static readonly Option<bool> Auto = new("--auto")
+    {
+        Description = "Find a mesh on Nostr and join the best one (a mesh you were in before, long-running, good models, your --region); " +
+            "with none, start one: the model for this machine if it is on disk, else a small starter model first while that one downloads. " +
+            "Without --mesh-name only unnamed and community meshes are considered.",
+    };
+
+    public static readonly Option<bool> Publish = new("--publish")
+    {
+        Description = "List this mesh on Nostr (every 60 s, expiring after 120 s, deleted when the node stops) so others can find it with --auto or discover.",
+    };
+
+    public static readonly Option<string?> Region = new("--region")
+    {
+        Description = "Region of this mesh in its listing (free text such as EU or US-West); with --auto, meshes of this region are preferred.",
+        HelpName = "REGION",
+    };
+
+    public static readonly Option<int?> MaxClients = new("--max-clients")
+    {
+        Description = "Withdraw the listing while this many --client nodes are connected, and list again below it [default: 0, no limit].",
+        HelpName = "N",
+    };
+
+    public static readonly Option<string[]> NostrRelay = new("--nostr-relay")
+    {
+        Description = "Nostr relay for publishing and discovery (repeatable; replaces the defaults wss://relay.damus.io, wss://nos.lol, wss://relay.nostr.band).",
+        HelpName = "URL",
+    };
+
     public static readonly Option<int?> ConsolePort = new("--console")
     {
         Description = "Port of the local console (GET /api/status) on 127.0.0.1 [default: 3131; 0 picks a free port].",
@@ -143,11 +173,22 @@ internal static class ServeOptions
         BindPort.Validators.Add(r => { if (r.GetValue(BindPort) is < 0 or > 65535) r.AddError("--bind-port must be between 0 and 65535."); });
         ConsolePort.Validators.Add(r => { if (r.GetValue(ConsolePort) is < 0 or > 65535) r.AddError("--console must be between 0 and 65535."); });
         MaxVram.Validators.Add(r => { if (r.GetValue(MaxVram) is <= 0) r.AddError("--max-vram must be a positive number of GB, e.g. 24 or 0.5."); });
+        MaxClients.Validators.Add(r => { if (r.GetValue(MaxClients) is < 0) r.AddError("--max-clients must be 0 (no limit) or more."); });
+        NostrRelay.Validators.Add(r =>
+        {
+            foreach (var relay in r.GetValue(NostrRelay) ?? [])
+            {
+                if (Discovery.DiscoveryOptions.CheckRelay(relay) is { } problem)
+                {
+                    r.AddError("--nostr-relay: " + problem);
+                }
+            }
+        });
         Parallel.Validators.Add(r => { if (r.GetValue(Parallel) is < 1 or > 64) r.AddError("--parallel must be between 1 and 64."); });
     }
 
     public static IEnumerable<Option> All =>
-        [Model, Port, Backend, BinDir, Device, Draft, NoDraft, Force, Threads, ContextSize, Parallel, MaxVram, Split, Join, Advertise, BindPort, MeshName, Client, ConsolePort, NoConsole, LogLevel, LogFormat];
+        [Model, Port, Backend, BinDir, Device, Draft, NoDraft, Force, Threads, ContextSize, Parallel, MaxVram, Split, Join, Advertise, BindPort, MeshName, Client, Auto, Publish, Region, MaxClients, NostrRelay, ConsolePort, NoConsole, LogLevel, LogFormat];
 
     /// <summary>Flags the user set, as configuration keys: the highest-precedence configuration source.</summary>
     public static Dictionary<string, string?> ToConfiguration(ParseResult result)
@@ -195,6 +236,11 @@ internal static class ServeOptions
         Set(BindPort, "Mesh:BindPort");
         Set(MeshName, "Mesh:MeshName");
         Set(Client, "Mesh:Client");
+        Set(Auto, "Discovery:Auto");
+        Set(Publish, "Discovery:Publish");
+        Set(Region, "Discovery:Region");
+        Set(MaxClients, "Discovery:MaxClients");
+        SetList(NostrRelay, "Discovery:Relays");
         Set(ConsolePort, "Console:Port");
         if (result.GetValue(NoConsole))
         {

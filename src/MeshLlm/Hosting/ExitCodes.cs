@@ -17,5 +17,8 @@ internal static class ExitCodes
     /// <summary><c>status</c> or <c>token</c> found no running node on the console port.</summary>
     public const int NodeNotRunning = 8;
 
+    /// <summary><c>discover --auto</c> found no mesh to join.</summary>
+    public const int NoMeshFound = 9;
+
     public const int Unexpected = 70;
 }

@@ -1,11 +1,14 @@
 using System.Net.Sockets;
 using MeshLlm.Console;
+using MeshLlm.Discovery;
 using MeshLlm.Identity;
 using MeshLlm.Inference;
 using MeshLlm.Membership;
 using MeshLlm.Planning;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace MeshLlm.Hosting;
 
@@ -19,9 +22,11 @@ namespace MeshLlm.Hosting;
 /// owns and disposes the node after this service has stopped.
 /// </remarks>
 internal sealed partial class MeshService(
-    MeshNode node, MeshSetup setup, ServingState serving, DemandTracker demand, NodeCapacity capacity, IConsoleUi ui, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<MeshService> logger)
+    MeshNode node, MeshSetup setup, ServingState serving, DemandTracker demand, NodeCapacity capacity, IOptions<DiscoveryOptions> discovery, IOptions<MembershipOptions> membership,
+    IServiceProvider services, IConsoleUi ui, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<MeshService> logger)
     : BackgroundService
 {
+    private readonly TaskCompletionSource<JoinResult> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile string? _token;
     private volatile bool _started;
 
@@ -36,6 +41,9 @@ internal sealed partial class MeshService(
     public string? FailureMessage { get; private set; }
 
     public int FailureExitCode { get; private set; }
+
+    /// <summary>How the node came into its mesh (started it, or joined); never completes when that failed.</summary>
+    public Task<JoinResult> Outcome => _outcome.Task;
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
@@ -65,6 +73,20 @@ internal sealed partial class MeshService(
         }
 
         _started = true;
+        if (setup.Auto && result is JoinResult.Pending or JoinResult.Refused)
+        {
+            var tried = setup.Joins.Count;
+            if (node.IsClient)
+            {
+                Fail($"--auto --client: none of the {tried} mesh(es) found could be joined (last: {node.LastJoinError}). Try again later, or use --join TOKEN.", ExitCodes.JoinRefused);
+                return;
+            }
+
+            ui.Warn($"None of the {tried} mesh(es) found could be joined (last: {node.LastJoinError}); starting a new mesh.");
+            node.StartOwnMesh(MeshSetup.OwnCredentials(setup.Home, membership.Value.MeshName));
+            result = JoinResult.Started;
+        }
+
         if (result == JoinResult.Refused)
         {
             Fail($"Every --join token was refused by its node ({node.LastJoinError}). Ask a member for a current token ('mesh-llm token').",
@@ -78,6 +100,12 @@ internal sealed partial class MeshService(
         }
 
         Announce(result);
+        if (services.GetService<ListingPublisher>() is { } publisher && (discovery.Value.Publish || (setup.Auto && result == JoinResult.Started)))
+        {
+            publisher.Enable(discovery.Value.Publish ? "--publish" : "--auto started a new mesh");
+        }
+
+        _outcome.TrySetResult(result);
         await PublishDemandAsync(stoppingToken);
     }
 

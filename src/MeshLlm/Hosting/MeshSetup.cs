@@ -9,7 +9,9 @@ namespace MeshLlm.Hosting;
 /// <param name="Credentials">The mesh this node starts (originator) or the first token's mesh (joiner; the node adopts the one that works).</param>
 /// <param name="Joins">The parsed <c>--join</c> tokens; empty for an originator.</param>
 /// <param name="Home">The home folder the mesh files live in.</param>
-internal sealed record MeshSetup(NodeKey Key, MeshCredentials Credentials, IReadOnlyList<InviteToken> Joins, string Home)
+/// <param name="Auto"><c>--auto</c>: <see cref="Joins"/> are the discovered meshes, best first; when none can be joined the
+/// node starts its own mesh (<see cref="OwnCredentials"/>) instead of retrying.</param>
+internal sealed record MeshSetup(NodeKey Key, MeshCredentials Credentials, IReadOnlyList<InviteToken> Joins, string Home, bool Auto = false)
 {
     public const string EphemeralKeyVariable = "MESH_LLM_EPHEMERAL_KEY";
 
@@ -17,22 +19,27 @@ internal sealed record MeshSetup(NodeKey Key, MeshCredentials Credentials, IRead
 
     /// <summary>Checks the mesh options without touching any file; returns the parsed tokens.</summary>
     /// <exception cref="CommandException">A wrong combination of options, a bad token or a bad address.</exception>
-    public static IReadOnlyList<InviteToken> Check(MembershipOptions mesh, TransportOptions transport, bool hasModel)
+    public static IReadOnlyList<InviteToken> Check(MembershipOptions mesh, TransportOptions transport, bool hasModel, bool auto = false)
     {
         var joins = mesh.Join.Where(t => !string.IsNullOrWhiteSpace(t)).ToList();
+        if (auto && joins.Count > 0)
+        {
+            throw new CommandException("--auto finds a mesh on Nostr, --join names one; leave out one of them.", ExitCodes.Usage);
+        }
+
         if (mesh.Client && hasModel)
         {
             throw new CommandException("--client runs no engine, so it takes no --model; leave out one of them.", ExitCodes.Usage);
         }
 
-        if (mesh.Client && joins.Count == 0)
+        if (mesh.Client && joins.Count == 0 && !auto)
         {
-            throw new CommandException("--client needs --join TOKEN: a passive client uses an existing mesh (get a token with 'mesh-llm token' on one of its nodes).", ExitCodes.Usage);
+            throw new CommandException("--client needs --join TOKEN or --auto: a passive client uses an existing mesh (get a token with 'mesh-llm token' on one of its nodes).", ExitCodes.Usage);
         }
 
-        if (!hasModel && joins.Count == 0)
+        if (!hasModel && joins.Count == 0 && !auto)
         {
-            throw new CommandException("No model given. Run with --model <file.gguf> to start a mesh (for a test model: mesh-llm make-test-model tiny.gguf), or with --join TOKEN to join one.", ExitCodes.Usage);
+            throw new CommandException("No model given. Run with --model <file.gguf> to start a mesh (for a test model: mesh-llm make-test-model tiny.gguf), with --join TOKEN to join one, or with --auto to find one.", ExitCodes.Usage);
         }
 
         if (joins.Count > 0 && !string.IsNullOrWhiteSpace(mesh.MeshName))
@@ -60,9 +67,13 @@ internal sealed record MeshSetup(NodeKey Key, MeshCredentials Credentials, IRead
         return tokens;
     }
 
+    /// <summary>The mesh this node starts: its id and join secret, kept in the home folder so its tokens stay valid.</summary>
+    public static MeshCredentials OwnCredentials(string home, string? meshName) =>
+        new(MeshFiles.LoadOrCreateMeshId(home, meshName), MeshFiles.LoadOrCreateSecret(home));
+
     /// <summary>Loads (or creates) the key and, for an originator, the mesh id and join secret.</summary>
     /// <exception cref="CommandException">An identity file is unsafe or unusable, or the home folder is not writable.</exception>
-    public static MeshSetup Create(IReadOnlyList<InviteToken> joins, MembershipOptions mesh, string home)
+    public static MeshSetup Create(IReadOnlyList<InviteToken> joins, MembershipOptions mesh, string home, bool auto = false)
     {
         NodeKey? key = null;
         try
@@ -70,10 +81,8 @@ internal sealed record MeshSetup(NodeKey Key, MeshCredentials Credentials, IRead
             key = mesh.Client || Environment.GetEnvironmentVariables().Contains(EphemeralKeyVariable)
                 ? NodeKey.Ephemeral()
                 : NodeKey.LoadOrCreate(home);
-            var credentials = joins.Count > 0
-                ? new MeshCredentials(joins[0].Mesh, joins[0].Secret)
-                : new MeshCredentials(MeshFiles.LoadOrCreateMeshId(home, mesh.MeshName), MeshFiles.LoadOrCreateSecret(home));
-            return new MeshSetup(key, credentials, joins, home);
+            var credentials = joins.Count > 0 ? new MeshCredentials(joins[0].Mesh, joins[0].Secret) : OwnCredentials(home, mesh.MeshName);
+            return new MeshSetup(key, credentials, joins, home, auto);
         }
         catch (IdentityException e)
         {

@@ -73,6 +73,7 @@ internal static partial class ServeHost
         }
 
         services.AddMeshNode(mesh);
+        services.AddDiscovery(mesh, builder.Configuration.GetSection(MembershipOptions.Section).Get<MembershipOptions>() ?? new MembershipOptions());
         services.AddHttpForwarder();
         services.AddSingleton<ApiProxy>();
         services.AddRoutingCore();

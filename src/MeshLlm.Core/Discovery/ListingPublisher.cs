@@ -1,0 +1,208 @@
+using System.Globalization;
+using MeshLlm.Discovery.Nostr;
+using MeshLlm.Membership;
+using MeshLlm.Models;
+using MeshLlm.Planning;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MeshLlm.Discovery;
+
+/// <summary>
+/// Lists this mesh on Nostr once enabled (<c>--publish</c>, an <c>--auto</c> node that started a mesh, or a watchdog
+/// takeover): a kind-31990 event rebuilt from the live mesh every <see cref="DiscoveryOptions.PublishInterval"/>, with a
+/// NIP-40 expiration of <see cref="DiscoveryOptions.ListingTtl"/>; withdrawn (NIP-09 deletion) while connected clients
+/// reach <c>--max-clients</c> and restored below it; deleted on a clean stop.
+/// </summary>
+public sealed partial class ListingPublisher(
+    MeshNode node,
+    NostrRelayPool relays,
+    Func<NostrKey> key,
+    DemandTracker demand,
+    ModelCatalog catalog,
+    IOptions<DiscoveryOptions> options,
+    string? meshName,
+    TimeProvider time,
+    ILogger<ListingPublisher> logger) : BackgroundService
+{
+    private static readonly TimeSpan s_relayTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly TaskCompletionSource _enabled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<NostrEvent> _published = [];
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string _servingListed = "";
+    private NostrKey? _key;
+    private long _lastCreatedAt;
+    private long _meshStartedMs;
+    private bool _withdrawn;
+
+    public bool IsEnabled => _enabled.Task.IsCompleted;
+
+    /// <summary>Whether a listing is on the relays now (published and neither withdrawn nor deleted).</summary>
+    public bool IsListed { get; private set; }
+
+    /// <summary>
+    /// Starts publishing (idempotent; call it once the node has started or joined, so its token has addresses);
+    /// <paramref name="reason"/> goes to the log.
+    /// </summary>
+    public void Enable(string reason)
+    {
+        if (_enabled.TrySetResult())
+        {
+            LogEnabled(reason);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await _enabled.Task.WaitAsync(stoppingToken);
+            _key = key();
+            LogPublisher(_key.Npub, string.Join(", ", options.Value.RelayUris()));
+            node.Changed += OnChanged;
+            while (true)
+            {
+                var wake = _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                await PublishOnceAsync(stoppingToken);
+                // Republish every interval, or sooner when the served models change or clients cross --max-clients.
+                await Task.WhenAny(wake.Task, Task.Delay(options.Value.PublishInterval, time, stoppingToken));
+                stoppingToken.ThrowIfCancellationRequested();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            node.Changed -= OnChanged;
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        if (IsListed)
+        {
+            await WithdrawAsync("shutting down", cancellationToken);
+        }
+    }
+
+    private void OnChanged(MembershipSnapshot snapshot)
+    {
+        if (IsFull(snapshot) != _withdrawn || ServingKey(snapshot) != _servingListed)
+        {
+            _wake.TrySetResult();
+        }
+    }
+
+    private static string ServingKey(MembershipSnapshot snapshot) =>
+        string.Join('\n', snapshot.Peers.Select(p => p.Announcement).Prepend(snapshot.Self)
+            .Where(n => n.ModelState == "ready" && n.Serving is not null).Select(n => n.Serving).Distinct().Order(StringComparer.Ordinal));
+
+    private bool IsFull(MembershipSnapshot snapshot) => options.Value.MaxClients > 0 && snapshot.Clients >= options.Value.MaxClients;
+
+    private async Task PublishOnceAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = node.Snapshot;
+        if (IsFull(snapshot))
+        {
+            if (!_withdrawn)
+            {
+                _withdrawn = true;
+                LogFull(snapshot.Clients, options.Value.MaxClients);
+                await WithdrawAsync($"{snapshot.Clients} clients reached --max-clients", cancellationToken);
+            }
+
+            return;
+        }
+
+        if (_withdrawn)
+        {
+            _withdrawn = false;
+            LogRestored(snapshot.Clients, options.Value.MaxClients);
+        }
+
+        _servingListed = ServingKey(snapshot);
+        var listing = Listing(snapshot);
+        var now = time.GetUtcNow();
+        // Replaceable events keep the newest created_at: never reuse a second.
+        var createdAt = _lastCreatedAt = Math.Max(now.ToUnixTimeSeconds(), _lastCreatedAt + 1);
+        var expiration = createdAt + (long)options.Value.ListingTtl.TotalSeconds;
+        var e = _key!.Sign(MeshDiscovery.ListingKind,
+            [["d", MeshDiscovery.Tag], ["k", MeshDiscovery.Tag], ["expiration", expiration.ToString(CultureInfo.InvariantCulture)]],
+            listing.ToJson(), DateTimeOffset.FromUnixTimeSeconds(createdAt));
+        var result = await relays.PublishAsync(e, s_relayTimeout, cancellationToken);
+        if (result.Accepted.Count == 0)
+        {
+            LogPublishFailed(string.Join("; ", result.Failures.Select(f => $"{f.Relay}: {f.Message}")));
+            return;
+        }
+
+        lock (_published)
+        {
+            _published.Add(e);
+        }
+
+        if (!IsListed)
+        {
+            LogListed(listing.Name ?? "(unnamed)", listing.Serving.Count, listing.NodeCount, result.Accepted.Count);
+        }
+
+        IsListed = true;
+    }
+
+    /// <summary>This mesh's listing as it would be published now.</summary>
+    public MeshListing Listing(MembershipSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        _meshStartedMs = ListingBuilder.MeshStartedMs(snapshot, _meshStartedMs);
+        var rates = demand.RatesPerMinute(demand.MeshDemand(snapshot));
+        var settings = new ListingSettings(node.Token.Encode(), meshName, options.Value.Region, options.Value.MaxClients,
+            typeof(ListingPublisher).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
+        return ListingBuilder.Build(snapshot, settings, rates, catalog, _meshStartedMs);
+    }
+
+    /// <summary>Asks the relays to delete every listing this node published (NIP-09).</summary>
+    private async Task WithdrawAsync(string reason, CancellationToken cancellationToken)
+    {
+        List<NostrEvent> published;
+        lock (_published)
+        {
+            published = [.. _published];
+            _published.Clear();
+        }
+
+        IsListed = false;
+        if (published.Count == 0 || _key is null)
+        {
+            return;
+        }
+
+        var deletion = NostrEvents.Deletion(_key, published, reason, time.GetUtcNow());
+        var result = await relays.PublishAsync(deletion, s_relayTimeout, cancellationToken);
+        LogWithdrawn(reason, result.Accepted.Count);
+    }
+
+    [LoggerMessage(EventId = 6110, Level = LogLevel.Information, Message = "Publishing this mesh on Nostr ({Reason})")]
+    private partial void LogEnabled(string reason);
+
+    [LoggerMessage(EventId = 6111, Level = LogLevel.Information, Message = "Nostr publisher {Npub} on {Relays}")]
+    private partial void LogPublisher(string npub, string relays);
+
+    [LoggerMessage(EventId = 6112, Level = LogLevel.Information, Message = "Mesh listed on Nostr: {Name}, {Models} model(s), {Nodes} node(s); accepted by {Relays} relay(s)")]
+    private partial void LogListed(string name, int models, int nodes, int relays);
+
+    [LoggerMessage(EventId = 6113, Level = LogLevel.Warning, Message = "No relay accepted the listing: {Failures}")]
+    private partial void LogPublishFailed(string failures);
+
+    [LoggerMessage(EventId = 6114, Level = LogLevel.Information, Message = "Listing withdrawn ({Reason}); {Relays} relay(s) accepted the deletion")]
+    private partial void LogWithdrawn(string reason, int relays);
+
+    [LoggerMessage(EventId = 6115, Level = LogLevel.Information, Message = "{Clients} clients connected, --max-clients {Max}: withdrawing the listing until fewer are")]
+    private partial void LogFull(int clients, int max);
+
+    [LoggerMessage(EventId = 6116, Level = LogLevel.Information, Message = "{Clients} clients connected, under --max-clients {Max}: listing again")]
+    private partial void LogRestored(int clients, int max);
+}

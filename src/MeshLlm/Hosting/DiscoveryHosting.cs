@@ -1,0 +1,44 @@
+using MeshLlm.Discovery;
+using MeshLlm.Discovery.Nostr;
+using MeshLlm.Membership;
+using MeshLlm.Models;
+using MeshLlm.Planning;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MeshLlm.Hosting;
+
+/// <summary>Registers Nostr publishing and, for <c>--auto</c>, the takeover watchdog and the first-run model (section <c>Discovery</c>).</summary>
+internal static class DiscoveryHosting
+{
+    public static IServiceCollection AddDiscovery(this IServiceCollection services, MeshSetup setup, MembershipOptions mesh)
+    {
+        services.AddOptions<DiscoveryOptions>().BindConfiguration(DiscoveryOptions.Section)
+            .Validate(o => o.Relays.All(r => DiscoveryOptions.CheckRelay(r) is null), "Discovery:Relays must be ws:// or wss:// URLs.")
+            .Validate(o => o.MaxClients >= 0, "Discovery:MaxClients must be 0 (no limit) or more.")
+            .Validate(o => o.PublishInterval > TimeSpan.Zero && o.ListingTtl > o.PublishInterval, "Discovery:ListingTtl must be longer than Discovery:PublishInterval, which must be positive.")
+            .Validate(o => o.QueryTimeout > TimeSpan.Zero && o.WatchdogInterval > TimeSpan.Zero && o.WatchdogMaxDelay >= TimeSpan.Zero,
+                "Discovery: QueryTimeout and WatchdogInterval must be positive, WatchdogMaxDelay 0 or more.");
+        services.AddSingleton(sp => new NostrRelayPool(
+            sp.GetRequiredService<IOptions<DiscoveryOptions>>().Value.RelayUris(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NostrRelayPool>>()));
+        services.AddSingleton<MeshDiscovery>();
+        if (mesh.Client)
+        {
+            return services;
+        }
+
+        services.AddSingleton(sp => new ListingPublisher(
+            sp.GetRequiredService<MeshNode>(),
+            sp.GetRequiredService<NostrRelayPool>(),
+            () => NostrKey.LoadOrCreate(Path.Combine(setup.Home, NostrKey.FileName)),
+            sp.GetRequiredService<DemandTracker>(),
+            ModelCatalog.Shared,
+            sp.GetRequiredService<IOptions<DiscoveryOptions>>(),
+            mesh.MeshName,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ListingPublisher>>()));
+        services.AddHostedService(sp => sp.GetRequiredService<ListingPublisher>());
+        return services;
+    }
+}
