@@ -25,6 +25,8 @@ public static class InferenceServiceCollectionExtensions
         services.AddKeyedSingleton<IInferenceBackend, LlamaCppBackend>(LlamaCppKey);
         services.AddSingleton(sp => sp.GetRequiredKeyedService<IInferenceBackend>(
             ChooseBackend(sp.GetRequiredService<IOptions<InferenceOptions>>().Value)));
+        // A second model server of the same kind, for upgrades without a gap (BackendService.UpgradeAsync).
+        services.AddSingleton<Func<IInferenceBackend>>(sp => () => (IInferenceBackend)ActivatorUtilities.CreateInstance(sp, sp.GetRequiredService<IInferenceBackend>().GetType()));
         services.AddSingleton<BackendService>();
         services.AddHostedService(sp => sp.GetRequiredService<BackendService>());
         return services;

@@ -22,6 +22,7 @@ public sealed record ServedModel(string Name, ServingStatus Status, Uri? Endpoin
 /// <summary>Publishes this node's served models as immutable snapshots; readers never lock.</summary>
 public sealed class ServingState
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Uri, int> _inUse = new();
     private ImmutableArray<ServedModel> _models = [];
 
     /// <summary>The current snapshot.</summary>
@@ -35,6 +36,36 @@ public sealed class ServingState
     {
         ImmutableInterlocked.Update(ref _models, list => list.RemoveAll(m => m.Name == name));
         Changed?.Invoke();
+    }
+
+    /// <summary>Swaps <paramref name="old"/> for <paramref name="model"/> in one change (an upgrade: routing moves at once).</summary>
+    public void Replace(string old, ServedModel model)
+    {
+        ImmutableInterlocked.Update(ref _models, list => list.RemoveAll(m => m.Name == old || m.Name == model.Name).Insert(0, model));
+        Changed?.Invoke();
+    }
+
+    /// <summary>Counts a request sent to a local model server until the result is disposed (upgrades wait for these).</summary>
+    public IDisposable Use(Uri endpoint)
+    {
+        _inUse.AddOrUpdate(endpoint, 1, (_, n) => n + 1);
+        return new Release(() => _inUse.AddOrUpdate(endpoint, 0, (_, n) => n - 1));
+    }
+
+    /// <summary>Requests in flight to the local model server at <paramref name="endpoint"/>.</summary>
+    public int InUse(Uri endpoint) => _inUse.GetValueOrDefault(endpoint);
+
+    private sealed class Release(Action release) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                release();
+            }
+        }
     }
 
     /// <summary>Adds or replaces the entry for <paramref name="model"/>'s name.</summary>

@@ -159,7 +159,10 @@ public sealed partial class ApiProxy : IDisposable
         LogForwarding(target.Model, target.Address);
         if (target.Node is not { } node)
         {
-            return await _forwarder.SendAsync(context, target.Address.ToString(), _local, _requestConfig, HttpTransformer.Default);
+            using (_state.Use(target.Address))
+            {
+                return await _forwarder.SendAsync(context, target.Address.ToString(), _local, _requestConfig, HttpTransformer.Default);
+            }
         }
 
         _inFlight.AddOrUpdate(node, 1, (_, n) => n + 1);

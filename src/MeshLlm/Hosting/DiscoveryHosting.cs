@@ -14,6 +14,8 @@ internal static class DiscoveryHosting
 {
     public static IServiceCollection AddDiscovery(this IServiceCollection services, MeshSetup setup, MembershipOptions mesh)
     {
+        ArgumentNullException.ThrowIfNull(setup);
+        ArgumentNullException.ThrowIfNull(mesh);
         services.AddOptions<DiscoveryOptions>().BindConfiguration(DiscoveryOptions.Section)
             .Validate(o => o.Relays.All(r => DiscoveryOptions.CheckRelay(r) is null), "Discovery:Relays must be ws:// or wss:// URLs.")
             .Validate(o => o.MaxClients >= 0, "Discovery:MaxClients must be 0 (no limit) or more.")
@@ -39,6 +41,11 @@ internal static class DiscoveryHosting
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<ListingPublisher>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ListingPublisher>());
+        if (setup.Auto)
+        {
+            services.AddHostedService<AutoService>();
+        }
+
         return services;
     }
 }
