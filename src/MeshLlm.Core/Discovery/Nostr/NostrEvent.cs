@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using NBitcoin.Secp256k1;
 
 namespace MeshLlm.Discovery.Nostr;
 
@@ -20,7 +19,11 @@ public sealed record NostrEvent(
     string Sig)
 {
     /// <summary>The NIP-01 id: lowercase hex SHA-256 of <c>[0,pubkey,created_at,kind,tags,content]</c>.</summary>
-    public static string ComputeId(string pubKey, long createdAt, int kind, IReadOnlyList<IReadOnlyList<string>> tags, string content)
+    public static string ComputeId(string pubKey, long createdAt, int kind, IReadOnlyList<IReadOnlyList<string>> tags, string content) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Serialize(pubKey, createdAt, kind, tags, content))));
+
+    /// <summary>The exact text NIP-01 hashes for the id (see <see cref="NostrJson"/> for the escaping).</summary>
+    internal static string Serialize(string pubKey, long createdAt, int kind, IReadOnlyList<IReadOnlyList<string>> tags, string content)
     {
         ArgumentNullException.ThrowIfNull(pubKey);
         ArgumentNullException.ThrowIfNull(tags);
@@ -33,8 +36,7 @@ public sealed record NostrEvent(
         NostrJson.WriteTags(sb, tags);
         sb.Append(',');
         NostrJson.WriteString(sb, content);
-        sb.Append(']');
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(NostrJson.Utf8(sb)));
+        return sb.Append(']').ToString();
     }
 
     /// <summary>True when the id is the hash of the fields and the signature is the pubkey's over it; never throws.</summary>
@@ -53,9 +55,7 @@ public sealed record NostrEvent(
                 return false;
             }
 
-            return ECXOnlyPubKey.TryCreate(Convert.FromHexString(PubKey), out var pubKey)
-                && SecpSchnorrSignature.TryCreate(Convert.FromHexString(Sig), out var sig)
-                && pubKey.SigVerifyBIP340(sig, Convert.FromHexString(Id));
+            return Bip340.Verify(Convert.FromHexString(PubKey), Convert.FromHexString(Id), Convert.FromHexString(Sig));
         }
         catch (Exception e) when (e is FormatException or ArgumentException or InvalidOperationException)
         {

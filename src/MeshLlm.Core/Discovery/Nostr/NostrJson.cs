@@ -94,6 +94,4 @@ internal static class NostrJson
 
         return char.IsLowSurrogate(c);
     }
-
-    public static byte[] Utf8(StringBuilder sb) => Encoding.UTF8.GetBytes(sb.ToString());
 }
