@@ -28,6 +28,9 @@ public sealed partial class ListingPublisher(
 {
     private static readonly TimeSpan s_relayTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Shortest time between two publications, so a flapping mesh does not flood the relays.</summary>
+    public static readonly TimeSpan MinRepublishGap = TimeSpan.FromSeconds(2);
+
     private readonly TaskCompletionSource _enabled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<NostrEvent> _published = [];
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -66,9 +69,10 @@ public sealed partial class ListingPublisher(
             {
                 var wake = _wake = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 await PublishOnceAsync(stoppingToken);
-                // Republish every interval, or sooner when the served models change or clients cross --max-clients.
+                // Republish every interval, or sooner (not more than every MinRepublishGap) when what joiners choose by
+                // changes or the clients cross --max-clients.
                 await Task.WhenAny(wake.Task, Task.Delay(options.Value.PublishInterval, time, stoppingToken));
-                stoppingToken.ThrowIfCancellationRequested();
+                await Task.Delay(MinRepublishGap, time, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -97,9 +101,14 @@ public sealed partial class ListingPublisher(
         }
     }
 
-    private static string ServingKey(MembershipSnapshot snapshot) =>
-        string.Join('\n', snapshot.Peers.Select(p => p.Announcement).Prepend(snapshot.Self)
-            .Where(n => n.ModelState == "ready" && n.Serving is not null).Select(n => n.Serving).Distinct().Order(StringComparer.Ordinal));
+    /// <summary>What a joiner would choose by: the ready models, the wanted ones and the node count; a change republishes.</summary>
+    private static string ServingKey(MembershipSnapshot snapshot)
+    {
+        var nodes = snapshot.Peers.Select(p => p.Announcement).Where(n => n.Role != Membership.Messages.PeerRoles.Client).Prepend(snapshot.Self).ToList();
+        var ready = nodes.Where(n => n.ModelState == "ready" && n.Serving is not null).Select(n => n.Serving!).Distinct().Order(StringComparer.Ordinal);
+        var wanted = nodes.SelectMany(n => n.Wanted).Distinct().Order(StringComparer.Ordinal);
+        return $"{nodes.Count}|{string.Join(',', ready)}|{string.Join(',', wanted)}";
+    }
 
     private bool IsFull(MembershipSnapshot snapshot) => options.Value.MaxClients > 0 && snapshot.Clients >= options.Value.MaxClients;
 
