@@ -108,6 +108,46 @@ public sealed class PublishAndAutoTests
         Assert.Contains("last mesh +500", again.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task MaxClients_WithdrawsTheListingWhileFull_AndListsAgainBelow()
+    {
+        await using var relay = await NostrRelay.StartAsync();
+        await using var a = MeshLlmProcess.Start(
+            ["--model", M1, "--backend", "embedded", "--port", "0", "--bind-port", "0", "--nostr-relay", relay.Url.AbsoluteUri, "--publish", "--max-clients", "1"],
+            Environment());
+        var token = await a.WaitForTokenAsync();
+        await a.WaitForEventAsync(6112);
+        Assert.Single(await DiscoverAsync(relay));
+
+        await using var client = StartJoiner(token, client: true);
+        await a.WaitForEventAsync(6115); // full: withdrawn
+        await a.WaitForEventAsync(6114);
+        Assert.Empty(await DiscoverAsync(relay));
+
+        client.Signal(PosixSignal.SigTerm);
+        await client.WaitForExitAsync();
+        await a.WaitForEventAsync(6116); // below the cap again
+        await a.WaitForEventCountAsync(6112, 2);
+        Assert.Single(await DiscoverAsync(relay));
+    }
+
+    [Fact]
+    public async Task AutoClient_WithNoMeshToJoin_FailsWithAClearMessage()
+    {
+        await using var relay = await NostrRelay.StartAsync();
+        var home = Directory.CreateTempSubdirectory("mesh-llm-auto-client-").FullName;
+        try
+        {
+            var (code, _, stderr) = await MeshLlmProcess.RunAsync(["--auto", "--client", "--port", "0", "--console", "0", "--nostr-relay", relay.Url.AbsoluteUri], home);
+            Assert.Equal(7, code);
+            Assert.Contains("no mesh to join was found", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(home, recursive: true);
+        }
+    }
+
     /// <summary>What <c>mesh-llm discover --json</c> lists (eligible meshes first, best first).</summary>
     private static async Task<IReadOnlyList<JsonElement>> DiscoverAsync(NostrRelay relay, params string[] args)
     {
