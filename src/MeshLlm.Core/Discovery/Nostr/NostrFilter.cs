@@ -57,6 +57,11 @@ public sealed record NostrFilter
 
         foreach (var (letter, values) in Tags ?? new Dictionary<string, IReadOnlyList<string>>())
         {
+            if (letter.Length != 1 || !char.IsAsciiLetter(letter[0]))
+            {
+                throw new InvalidOperationException($"Tag filters are by single-letter tag names (NIP-01), not '{letter}'.");
+            }
+
             Name("#" + letter);
             NostrJson.WriteStringArray(sb, values);
         }

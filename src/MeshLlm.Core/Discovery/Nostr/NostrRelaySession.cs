@@ -248,26 +248,3 @@ internal sealed class NostrRelaySession : IAsyncDisposable
     private static string OptionalString(JsonElement array, int index) =>
         array.GetArrayLength() > index && array[index].ValueKind == JsonValueKind.String ? array[index].GetString()! : "";
 }
-
-/// <summary>A relay's answer to a published event, or the loss of the connection before it.</summary>
-internal readonly record struct OkAnswer(bool ConnectionLost, bool Accepted, string Message);
-
-internal enum SubscriptionMessageKind
-{
-    Event,
-    EndOfStoredEvents,
-    Closed,
-    ConnectionLost,
-}
-
-/// <summary>One relay message for one subscription.</summary>
-internal readonly record struct SubscriptionMessage(SubscriptionMessageKind Kind, NostrEvent? Event, string Text)
-{
-    public static SubscriptionMessage EndOfStoredEvents => new(SubscriptionMessageKind.EndOfStoredEvents, null, "");
-
-    public static SubscriptionMessage Of(NostrEvent e) => new(SubscriptionMessageKind.Event, e, "");
-
-    public static SubscriptionMessage Closed(string reason) => new(SubscriptionMessageKind.Closed, null, reason);
-
-    public static SubscriptionMessage Lost(string reason) => new(SubscriptionMessageKind.ConnectionLost, null, reason);
-}

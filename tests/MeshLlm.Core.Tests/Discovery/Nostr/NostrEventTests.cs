@@ -188,6 +188,13 @@ public sealed class NostrEventTests
         Assert.Equal("{}", new NostrFilter().ToJson());
     }
 
+    [Theory]
+    [InlineData("kk")]
+    [InlineData("1")]
+    [InlineData("")]
+    public void Filter_ToJson_TagNameNotASingleLetter_Refused(string name) =>
+        Assert.Throws<InvalidOperationException>(() => new NostrFilter { Tags = new Dictionary<string, IReadOnlyList<string>> { [name] = ["x"] } }.ToJson());
+
     [Fact]
     public void Filter_Matches_AllConditions()
     {
