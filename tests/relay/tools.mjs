@@ -5,6 +5,8 @@
 //   node tools.mjs hash < event.json                                     prints the NIP-01 id nostr-tools computes
 //   node tools.mjs npub HEX | nsec HEX                                   prints the NIP-19 encoding
 //   node tools.mjs decode NIP19                                          prints {"type":..,"data":..} (hex for keys)
+//   node tools.mjs listing < event.json                                  checks a mesh-llm listing as a JavaScript client
+//                                                                        would and prints what it read, or {"valid":false,...}
 import { finalizeEvent, getEventHash, verifyEvent } from 'nostr-tools/pure';
 import * as nip19 from 'nostr-tools/nip19';
 
@@ -56,7 +58,26 @@ switch (command) {
     process.stdout.write(JSON.stringify({ type, data: data instanceof Uint8Array ? bytesToHex(data) : data }) + '\n');
     break;
   }
+  case 'listing': {
+    // What a JavaScript discoverer does with a mesh-llm listing: verify it, check kind and tags, parse the content.
+    const event = JSON.parse(await readStdin());
+    const tag = name => (event.tags.find(t => t[0] === name) ?? [])[1];
+    const problems = [];
+    if (!verifyEvent(event)) problems.push('bad id or signature');
+    if (event.kind !== 31990) problems.push(`kind ${event.kind}`);
+    if (tag('d') !== 'mesh-llm' || tag('k') !== 'mesh-llm') problems.push('d/k tags');
+    const expiration = parseInt(tag('expiration'), 10);
+    if (!(expiration > event.created_at)) problems.push('no expiration after created_at');
+    let listing = null;
+    try { listing = JSON.parse(event.content); } catch (e) { problems.push(`content: ${e.message}`); }
+    process.stdout.write(JSON.stringify(problems.length > 0 ? { valid: false, problems } : {
+      valid: true, ttl: expiration - event.created_at, invite_token: listing.invite_token, serving: listing.serving,
+      node_count: listing.node_count, mesh_id: listing.mesh_id, started_at: listing.started_at,
+      models: (listing.models ?? []).map(m => `${m.name}:${m.nodes}:${m.quality}:${m.rpm}`),
+    }) + '\n');
+    break;
+  }
   default:
-    process.stderr.write('usage: tools.mjs sign|verify|hash|npub|nsec|decode ...\n');
+    process.stderr.write('usage: tools.mjs sign|verify|hash|npub|nsec|decode|listing ...\n');
     process.exit(2);
 }

@@ -138,10 +138,7 @@ public sealed partial class ListingPublisher(
         var now = time.GetUtcNow();
         // Replaceable events keep the newest created_at: never reuse a second.
         var createdAt = _lastCreatedAt = Math.Max(now.ToUnixTimeSeconds(), _lastCreatedAt + 1);
-        var expiration = createdAt + (long)options.Value.ListingTtl.TotalSeconds;
-        var e = _key!.Sign(MeshDiscovery.ListingKind,
-            [["d", MeshDiscovery.Tag], ["k", MeshDiscovery.Tag], ["expiration", expiration.ToString(CultureInfo.InvariantCulture)]],
-            listing.ToJson(), DateTimeOffset.FromUnixTimeSeconds(createdAt));
+        var e = CreateEvent(_key!, listing, DateTimeOffset.FromUnixTimeSeconds(createdAt), options.Value.ListingTtl);
         var result = await relays.PublishAsync(e, s_relayTimeout, cancellationToken);
         if (result.Accepted.Count == 0)
         {
@@ -160,6 +157,20 @@ public sealed partial class ListingPublisher(
         }
 
         IsListed = true;
+    }
+
+    /// <summary>
+    /// The signed listing event: kind 31990, tags <c>d</c> and <c>k</c> = <c>mesh-llm</c> and a NIP-40 <c>expiration</c>
+    /// of <paramref name="createdAt"/> + <paramref name="ttl"/>; the content is the listing's JSON.
+    /// </summary>
+    public static NostrEvent CreateEvent(NostrKey key, MeshListing listing, DateTimeOffset createdAt, TimeSpan ttl)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(listing);
+        var expiration = createdAt.ToUnixTimeSeconds() + (long)ttl.TotalSeconds;
+        return key.Sign(MeshDiscovery.ListingKind,
+            [["d", MeshDiscovery.Tag], ["k", MeshDiscovery.Tag], ["expiration", expiration.ToString(CultureInfo.InvariantCulture)]],
+            listing.ToJson(), createdAt);
     }
 
     /// <summary>This mesh's listing as it would be published now.</summary>
@@ -194,24 +205,24 @@ public sealed partial class ListingPublisher(
         LogWithdrawn(reason, result.Accepted.Count);
     }
 
-    [LoggerMessage(EventId = 6110, Level = LogLevel.Information, Message = "Publishing this mesh on Nostr ({Reason})")]
+    [LoggerMessage(EventId = 7110, Level = LogLevel.Information, Message = "Publishing this mesh on Nostr ({Reason})")]
     private partial void LogEnabled(string reason);
 
-    [LoggerMessage(EventId = 6111, Level = LogLevel.Information, Message = "Nostr publisher {Npub} on {Relays}")]
+    [LoggerMessage(EventId = 7111, Level = LogLevel.Information, Message = "Nostr publisher {Npub} on {Relays}")]
     private partial void LogPublisher(string npub, string relays);
 
-    [LoggerMessage(EventId = 6112, Level = LogLevel.Information, Message = "Mesh listed on Nostr: {Name}, {Models} model(s), {Nodes} node(s); accepted by {Relays} relay(s)")]
+    [LoggerMessage(EventId = 7112, Level = LogLevel.Information, Message = "Mesh listed on Nostr: {Name}, {Models} model(s), {Nodes} node(s); accepted by {Relays} relay(s)")]
     private partial void LogListed(string name, int models, int nodes, int relays);
 
-    [LoggerMessage(EventId = 6113, Level = LogLevel.Warning, Message = "No relay accepted the listing: {Failures}")]
+    [LoggerMessage(EventId = 7113, Level = LogLevel.Warning, Message = "No relay accepted the listing: {Failures}")]
     private partial void LogPublishFailed(string failures);
 
-    [LoggerMessage(EventId = 6114, Level = LogLevel.Information, Message = "Listing withdrawn ({Reason}); {Relays} relay(s) accepted the deletion")]
+    [LoggerMessage(EventId = 7114, Level = LogLevel.Information, Message = "Listing withdrawn ({Reason}); {Relays} relay(s) accepted the deletion")]
     private partial void LogWithdrawn(string reason, int relays);
 
-    [LoggerMessage(EventId = 6115, Level = LogLevel.Information, Message = "{Clients} clients connected, --max-clients {Max}: withdrawing the listing until fewer are")]
+    [LoggerMessage(EventId = 7115, Level = LogLevel.Information, Message = "{Clients} clients connected, --max-clients {Max}: withdrawing the listing until fewer are")]
     private partial void LogFull(int clients, int max);
 
-    [LoggerMessage(EventId = 6116, Level = LogLevel.Information, Message = "{Clients} clients connected, under --max-clients {Max}: listing again")]
+    [LoggerMessage(EventId = 7116, Level = LogLevel.Information, Message = "{Clients} clients connected, under --max-clients {Max}: listing again")]
     private partial void LogRestored(int clients, int max);
 }

@@ -78,9 +78,9 @@ public sealed partial class MeshDiscovery(NostrRelayPool relays, TimeProvider ti
         return new DiscoveryResult(meshes, rejected);
     }
 
-    [LoggerMessage(EventId = 6100, Level = LogLevel.Debug, Message = "Listing from {Publisher} dropped: {Reason}")]
+    [LoggerMessage(EventId = 7100, Level = LogLevel.Debug, Message = "Listing from {Publisher} dropped: {Reason}")]
     private partial void LogRejected(string publisher, string reason);
 
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Debug, Message = "Discovery: {Meshes} usable listing(s) among {Events} event(s)")]
+    [LoggerMessage(EventId = 7101, Level = LogLevel.Debug, Message = "Discovery: {Meshes} usable listing(s) among {Events} event(s)")]
     private partial void LogFound(int meshes, int events);
 }

@@ -250,24 +250,24 @@ internal sealed partial class AutoService : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 6120, Level = LogLevel.Information, Message = "--auto: serving {Model} first ({Why})")]
+    [LoggerMessage(EventId = 7120, Level = LogLevel.Information, Message = "--auto: serving {Model} first ({Why})")]
     private partial void LogFirstModel(string model, string why);
 
-    [LoggerMessage(EventId = 6121, Level = LogLevel.Information, Message = "--auto: chat-ready with {Model} {Seconds:F1} s after the mesh started")]
+    [LoggerMessage(EventId = 7121, Level = LogLevel.Information, Message = "--auto: chat-ready with {Model} {Seconds:F1} s after the mesh started")]
     private partial void LogChatReady(string model, double seconds);
 
-    [LoggerMessage(EventId = 6122, Level = LogLevel.Warning, Message = "--auto: no upgrade to {Model}: {Reason}")]
+    [LoggerMessage(EventId = 7122, Level = LogLevel.Warning, Message = "--auto: no upgrade to {Model}: {Reason}")]
     private partial void LogUpgradeSkipped(string model, string reason);
 
-    [LoggerMessage(EventId = 6123, Level = LogLevel.Warning, Message = "--auto: fetching {Model} failed: {Reason}")]
+    [LoggerMessage(EventId = 7123, Level = LogLevel.Warning, Message = "--auto: fetching {Model} failed: {Reason}")]
     private partial void LogDownloadFailed(string model, string reason);
 
-    [LoggerMessage(EventId = 6124, Level = LogLevel.Information, Message = "--auto: fetching {Model} to serve it ({Why})")]
+    [LoggerMessage(EventId = 7124, Level = LogLevel.Information, Message = "--auto: fetching {Model} to serve it ({Why})")]
     private partial void LogFetching(string model, string why);
 
-    [LoggerMessage(EventId = 6125, Level = LogLevel.Information, Message = "--auto: nothing on disk to serve and no catalog model the mesh needs fits {Usable}; staying a standby")]
+    [LoggerMessage(EventId = 7125, Level = LogLevel.Information, Message = "--auto: nothing on disk to serve and no catalog model the mesh needs fits {Usable}; staying a standby")]
     private partial void LogNothingToFetch(string usable);
 
-    [LoggerMessage(EventId = 6126, Level = LogLevel.Information, Message = "Watchdog: mesh {Mesh} was unlisted, but another node listed it first; standing down")]
+    [LoggerMessage(EventId = 7126, Level = LogLevel.Information, Message = "Watchdog: mesh {Mesh} was unlisted, but another node listed it first; standing down")]
     private partial void LogStoodDown(string mesh);
 }

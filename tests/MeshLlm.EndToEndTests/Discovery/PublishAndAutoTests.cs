@@ -51,7 +51,7 @@ public sealed class PublishAndAutoTests
         await using var a = Publisher(relay, M1, meshName: "x");
         var aMesh = (await a.WaitForMeshAsync()).Get("Mesh")!;
         await a.WaitForReadyAsync();
-        await a.WaitForEventAsync(6112); // listed
+        await a.WaitForEventAsync(7112); // listed
 
         var home = Directory.CreateTempSubdirectory("mesh-llm-auto-").FullName;
         var started = TimeProvider.System.GetTimestamp();
@@ -69,9 +69,9 @@ public sealed class PublishAndAutoTests
         // A stops cleanly: its listing is deleted, and B's watchdog (nobody lists mesh x any more) publishes it.
         a.Signal(PosixSignal.SigTerm);
         Assert.Equal(0, await a.WaitForExitAsync());
-        Assert.Contains(a.Events(6114), e => e.Message.Contains("shutting down", StringComparison.Ordinal));
-        var takeover = await b.WaitForEventAsync(6110, match: e => e.Message.Contains("watchdog", StringComparison.Ordinal));
-        await b.WaitForEventAsync(6112);
+        Assert.Contains(a.Events(7114), e => e.Message.Contains("shutting down", StringComparison.Ordinal));
+        var takeover = await b.WaitForEventAsync(7110, match: e => e.Message.Contains("watchdog", StringComparison.Ordinal));
+        await b.WaitForEventAsync(7112);
         var listings = await DiscoverAsync(relay, "--mesh-name", "x");
         var listed = Assert.Single(listings);
         Assert.Equal(aMesh, listed.GetProperty("mesh_id").GetString());
@@ -84,7 +84,7 @@ public sealed class PublishAndAutoTests
         await using var relay = await NostrRelay.StartAsync();
         await using var small = Publisher(relay, M1);
         var smallMesh = (await small.WaitForMeshAsync()).Get("Mesh")!;
-        await small.WaitForEventAsync(6112);
+        await small.WaitForEventAsync(7112);
 
         var home = Directory.CreateTempSubdirectory("mesh-llm-auto-").FullName;
         // Not disposed before the end: disposing a process deletes its home, and the restart needs last-mesh.
@@ -116,18 +116,18 @@ public sealed class PublishAndAutoTests
             ["--model", M1, "--backend", "embedded", "--port", "0", "--bind-port", "0", "--nostr-relay", relay.Url.AbsoluteUri, "--publish", "--max-clients", "1"],
             Environment());
         var token = await a.WaitForTokenAsync();
-        await a.WaitForEventAsync(6112);
+        await a.WaitForEventAsync(7112);
         Assert.Single(await DiscoverAsync(relay));
 
         await using var client = StartJoiner(token, client: true);
-        await a.WaitForEventAsync(6115); // full: withdrawn
-        await a.WaitForEventAsync(6114);
+        await a.WaitForEventAsync(7115); // full: withdrawn
+        await a.WaitForEventAsync(7114);
         Assert.Empty(await DiscoverAsync(relay));
 
         client.Signal(PosixSignal.SigTerm);
         await client.WaitForExitAsync();
-        await a.WaitForEventAsync(6116); // below the cap again
-        await a.WaitForEventCountAsync(6112, 2);
+        await a.WaitForEventAsync(7116); // below the cap again
+        await a.WaitForEventCountAsync(7112, 2);
         Assert.Single(await DiscoverAsync(relay));
     }
 
