@@ -60,17 +60,21 @@ internal static class ServeCommand
                 CheckModelFiles(modelPath, cli);
             }
 
+            IReadOnlyList<DiscoveredMesh> discovered = [];
             if (discovery.Auto)
             {
                 using var loggers = LoggerFactory.Create(logging.Apply);
-                joins = await AutoJoin.FindAsync(discovery, mesh.MeshName, MeshHome.Path, loggers, ui, CancellationToken.None);
-                if (mesh.Client && joins.Count == 0)
+                var candidates = await AutoJoin.FindAsync(discovery, mesh.MeshName, MeshHome.Path, loggers, ui, CancellationToken.None);
+                if (mesh.Client && candidates.Count == 0)
                 {
                     throw new CommandException("--auto --client: no mesh to join was found on the relays. Ask a mesh to publish (--publish), or use --join TOKEN.", ExitCodes.JoinRefused);
                 }
+
+                joins = [.. candidates.Select(c => c.Token)];
+                discovered = [.. candidates.Select(c => c.Mesh)];
             }
 
-            setup = MeshSetup.Create(joins, mesh, MeshHome.Path, discovery.Auto);
+            setup = MeshSetup.Create(joins, mesh, MeshHome.Path, discovery.Auto) with { Discovered = discovered };
         }
         catch (CommandException e)
         {

@@ -16,8 +16,8 @@ internal static class AutoJoin
     /// <summary>Candidates tried before starting a new mesh.</summary>
     public const int MaxCandidates = 5;
 
-    /// <summary>Discovers and ranks: the tokens of the meshes to try in order (empty: start a new mesh).</summary>
-    public static async Task<IReadOnlyList<InviteToken>> FindAsync(
+    /// <summary>Discovers and ranks: the meshes to try in order, with their tokens (empty: start a new mesh).</summary>
+    public static async Task<IReadOnlyList<(InviteToken Token, DiscoveredMesh Mesh)>> FindAsync(
         DiscoveryOptions options, string? meshName, string home, ILoggerFactory loggers, IConsoleUi ui, CancellationToken cancellationToken)
     {
         var relays = options.RelayUris();
@@ -33,13 +33,13 @@ internal static class AutoJoin
             ui.Info($"  skipped {Describe(mesh)}: {reason}");
         }
 
-        var tokens = new List<InviteToken>();
+        var tokens = new List<(InviteToken, DiscoveredMesh)>();
         foreach (var (mesh, score) in ranked.Meshes.Take(MaxCandidates))
         {
             ui.Info($"  candidate {Describe(mesh)}: score {score.Total:0} ({string.Join(", ", score.Terms.Select(t => $"{t.Name} {t.Points:+0;-0}"))})");
             if (InviteToken.TryParse(mesh.Listing.InviteToken, out var token, out _))
             {
-                tokens.Add(token);
+                tokens.Add((token, mesh));
             }
         }
 

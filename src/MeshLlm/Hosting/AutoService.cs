@@ -23,6 +23,7 @@ namespace MeshLlm.Hosting;
 internal sealed partial class AutoService : BackgroundService
 {
     private readonly MeshService _mesh;
+    private readonly MeshSetup _setup;
     private readonly MeshNode _node;
     private readonly ModelAssignment _assignment;
     private readonly BackendService _backend;
@@ -39,10 +40,11 @@ internal sealed partial class AutoService : BackgroundService
     private readonly ILogger<AutoService> _logger;
 
     public AutoService(
-        MeshService mesh, MeshNode node, ModelAssignment assignment, BackendService backend, ServingState serving, ListingPublisher publisher,
+        MeshService mesh, MeshSetup setup, MeshNode node, ModelAssignment assignment, BackendService backend, ServingState serving, ListingPublisher publisher,
         MeshDiscovery discovery, NodeCapacity capacity, DemandTracker demand, IOptions<DiscoveryOptions> options, IOptions<PlanningOptions> planning,
         IOptions<InferenceOptions> inference, TimeProvider time, ILogger<AutoService> logger)
     {
+        _setup = setup;
         (_mesh, _node, _assignment, _backend, _serving, _publisher, _discovery, _capacity, _demand) =
             (mesh, node, assignment, backend, serving, publisher, discovery, capacity, demand);
         (_options, _planning, _time, _logger) = (options.Value, planning.Value, time, logger);
@@ -154,7 +156,10 @@ internal sealed partial class AutoService : BackgroundService
         var snapshot = _node.Snapshot;
         var nodes = snapshot.Peers.Select(p => p.Announcement).Prepend(snapshot.Self).ToList();
         var served = nodes.Where(n => n.Serving is not null && n.ModelState == "ready").Select(n => n.Serving!).ToHashSet(StringComparer.Ordinal);
-        var rates = _demand.RatesPerMinute(_demand.MeshDemand(snapshot));
+        // The listing's demand (requests per minute over the last minutes) first: this node's own rates need a minute.
+        var listed = _setup.Discovered.FirstOrDefault(m => m.Listing.MeshId == _node.Mesh.Value)?.Listing.Demand ?? new Dictionary<string, double>();
+        var observed = _demand.RatesPerMinute(_demand.MeshDemand(snapshot));
+        var rates = listed.Keys.Union(observed.Keys).ToDictionary(k => k, k => Math.Max(listed.GetValueOrDefault(k), observed.GetValueOrDefault(k)));
         var usable = _capacity.UsableBytes;
         var catalog = ModelCatalog.Shared;
         var fits = (string name) => catalog.Find(name) is { IsDraft: false } e && AssignmentPolicy.Fits(e.SizeBytes, usable) ? e : null;

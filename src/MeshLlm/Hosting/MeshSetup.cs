@@ -17,6 +17,9 @@ internal sealed record MeshSetup(NodeKey Key, MeshCredentials Credentials, IRead
 
     public bool IsOriginator => Joins.Count == 0;
 
+    /// <summary><c>--auto</c>: the listings of the meshes in <see cref="Joins"/> (their demand guides what a joiner fetches).</summary>
+    public IReadOnlyList<Discovery.DiscoveredMesh> Discovered { get; init; } = [];
+
     /// <summary>Checks the mesh options without touching any file; returns the parsed tokens.</summary>
     /// <exception cref="CommandException">A wrong combination of options, a bad token or a bad address.</exception>
     public static IReadOnlyList<InviteToken> Check(MembershipOptions mesh, TransportOptions transport, bool hasModel, bool auto = false)

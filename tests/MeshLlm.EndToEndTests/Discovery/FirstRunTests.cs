@@ -65,6 +65,40 @@ public sealed class FirstRunTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task AutoJoiner_WithNothingOnDisk_FetchesAndServesTheModelTheMeshWants()
+    {
+        _hub.ChunkDelay = TimeSpan.Zero;
+        await using var relay = await NostrRelay.StartAsync();
+        var environment = new Dictionary<string, string?>(_environment) { ["MESH_LLM_MODELS_DIR"] = Path.Combine(_dir.FullName, "a-models") };
+        await using var a = MeshLlmProcess.Start(
+            ["--model", TestModels.Tiny, "--model", "Tiny-Tier-F16", "--backend", "embedded", "--port", "0", "--bind-port", "0", "--publish",
+                "--nostr-relay", relay.Url.AbsoluteUri], environment);
+        var aApi = await a.WaitForApiAsync();
+        await a.WaitForEventAsync(7112);
+
+        await using var b = MeshLlmProcess.Start(
+            ["--auto", "--backend", "embedded", "--port", "0", "--bind-port", "0", "--max-vram", "1", "--nostr-relay", relay.Url.AbsoluteUri], _environment);
+        Assert.Contains("wanted by the mesh", (await b.WaitForEventAsync(7124)).Message, StringComparison.Ordinal);
+        Assert.Contains("Tiny-Tier-F16", (await b.WaitForEventAsync(5001)).Message, StringComparison.Ordinal);
+
+        // A routes the wanted model to B, which now serves it.
+        using var http = new HttpClient();
+        var start = TimeProvider.System.GetTimestamp();
+        while (true)
+        {
+            using var response = await http.PostAsJsonAsync(new Uri(aApi, "v1/chat/completions"),
+                new { model = "Tiny-Tier-F16", max_tokens = 3, messages = new[] { new { role = "user", content = "hi" } } }, Ct);
+            if (response.IsSuccessStatusCode)
+            {
+                break;
+            }
+
+            Assert.True(TimeProvider.System.GetElapsedTime(start) < TimeSpan.FromSeconds(30), "A never routed Tiny-Tier-F16: " + await response.Content.ReadAsStringAsync(Ct));
+            await Task.Delay(250, Ct);
+        }
+    }
+
+    [Fact]
     public async Task Auto_WithNoMeshAndNothingOnDisk_ServesTheStarter_ThenSwitchesToTheTierModel_WithoutAFailedRequest()
     {
         await using var relay = await NostrRelay.StartAsync();
