@@ -73,27 +73,9 @@ public sealed class NodeKey : IDisposable
     {
         Directory.CreateDirectory(home);
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var temporary = path + ".new";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        File.Delete(temporary);
-        using (var writer = new StreamWriter(temporary, options))
-        {
-            writer.Write(key.ExportPkcs8PrivateKeyPem());
-        }
-
         // Never overwrite: if another process created the key meanwhile, use theirs.
-        try
+        if (!PrivateFile.TryCreate(path, key.ExportPkcs8PrivateKeyPem()))
         {
-            File.Move(temporary, path, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            File.Delete(temporary);
             key.Dispose();
             return Load(path);
         }

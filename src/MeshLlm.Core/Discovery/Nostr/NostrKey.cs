@@ -179,33 +179,8 @@ public sealed class NostrKey
 
     private static NostrKey Create(string path)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(folder);
         var key = Generate();
-        var temporary = path + ".new";
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        File.Delete(temporary);
-        using (var writer = new StreamWriter(temporary, options))
-        {
-            writer.Write(key.Nsec + "\n");
-        }
-
         // Never overwrite: if another process created the key meanwhile, use theirs.
-        try
-        {
-            File.Move(temporary, path, overwrite: false);
-        }
-        catch (IOException) when (File.Exists(path))
-        {
-            File.Delete(temporary);
-            return Load(path);
-        }
-
-        return key;
+        return Identity.PrivateFile.TryCreate(path, key.Nsec + "\n") ? key : Load(path);
     }
 }
