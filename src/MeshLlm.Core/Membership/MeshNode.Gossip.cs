@@ -115,16 +115,20 @@ public sealed partial class MeshNode
         var added = new List<PeerAnnouncement>();
         var deadButSeen = new List<NodeId>();
         var selfSeen = false;
+        var revived = false;
         lock (_lock)
         {
             foreach (var entry in entries.Take(10_000))
             {
+                // A dead peer's own announcement can arrive before its new connection is reported: that is a reconnect too.
+                var wasDead = NodeIdOf(entry) == source.Remote && _table.IsDead(source.Remote);
                 var outcome = _table.Merge(entry, source.Remote);
                 switch (outcome)
                 {
                     case MergeOutcome.Added:
                         added.Add(entry);
                         accepted.Add(entry);
+                        revived |= wasDead;
                         break;
                     case MergeOutcome.Updated:
                         accepted.Add(entry);
@@ -141,6 +145,11 @@ public sealed partial class MeshNode
             }
         }
 
+        if (revived)
+        {
+            LogReconnected(_logger, source.Remote.ToShortString());
+        }
+
         foreach (var entry in added)
         {
             LogPeerUp(_logger, entry.Id[..10], entry.Role, entry.Serving ?? "-", source.Remote.ToShortString());
@@ -153,8 +162,9 @@ public sealed partial class MeshNode
             Push(accepted, except: source.Remote, fanout: _options.GossipFanout);
         }
 
-        if (selfSeen)
+        if (selfSeen || revived)
         {
+            // Others may have buried this node too while we were apart: outrank the announcement they hold.
             BumpSelf();
         }
 

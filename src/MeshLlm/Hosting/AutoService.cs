@@ -247,8 +247,9 @@ internal sealed partial class AutoService : BackgroundService
         {
             return await ModelAcquisition.DownloadAsync(entry, force: false, _capacity.UsableBytes, _ui, stoppingToken);
         }
-        catch (CommandException e)
+        catch (Exception e) when (e is CommandException or IOException or UnauthorizedAccessException or HttpRequestException)
         {
+            // A failed background download never stops the node: it keeps serving what it has.
             LogDownloadFailed(entry.Name, e.Message);
             _ui.Warn($"Could not fetch {entry.Name}: {e.Message}");
             return null;
