@@ -116,12 +116,12 @@ internal sealed partial class AutoService : BackgroundService
 
         LogFirstModel(starter.Name, "starter model, while the tier's model downloads");
         _assignment.AssignHeld(starterPath);
-        var ready = await WaitReadyAsync(starter.Name, stoppingToken);
-        var seconds = _time.GetElapsedTime(begun).TotalSeconds;
-        if (ready)
+        if (await WaitReadyAsync(starter.Name, stoppingToken) is { } endpoint && await FirstAnswerAsync(endpoint, starter.Name, stoppingToken))
         {
+            // Timed to a real answer, not just a loaded model: what a newcomer waits before chatting.
+            var seconds = _time.GetElapsedTime(begun).TotalSeconds;
             LogChatReady(starter.Name, seconds);
-            _ui.Info($"Chat-ready after {seconds:0.0} s with {starter.Name}.");
+            _ui.Info($"Chat-ready after {seconds:0.0} s with {starter.Name} (first answer received).");
         }
 
         if (tier is null || tier.Name == starter.Name)
@@ -215,7 +215,26 @@ internal sealed partial class AutoService : BackgroundService
 
     private static TimeSpan Jitter(TimeSpan interval) => interval * (0.7 + (0.6 * Random.Shared.NextDouble()));
 
-    private async Task<bool> WaitReadyAsync(string model, CancellationToken stoppingToken)
+    /// <summary>Asks the model server for one token; true when it answered.</summary>
+    private async Task<bool> FirstAnswerAsync(Uri endpoint, string model, CancellationToken stoppingToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
+        var body = new StringContent(
+            $$"""{"model":"{{model}}","max_tokens":1,"messages":[{"role":"user","content":"Hi"}]}""", System.Text.Encoding.UTF8, "application/json");
+        try
+        {
+            using var response = await http.PostAsync(new Uri(endpoint, "v1/chat/completions"), body, stoppingToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+        {
+            LogFirstAnswerFailed(model, e.Message);
+            return false;
+        }
+    }
+
+    /// <summary>The model's server address once it is ready; null when it failed.</summary>
+    private async Task<Uri?> WaitReadyAsync(string model, CancellationToken stoppingToken)
     {
         while (true)
         {
@@ -224,12 +243,12 @@ internal sealed partial class AutoService : BackgroundService
             _serving.Changed += OnChanged;
             try
             {
-                switch (_serving.Models.FirstOrDefault(m => m.Name == model)?.Status)
+                switch (_serving.Models.FirstOrDefault(m => m.Name == model))
                 {
-                    case ServingStatus.Ready:
-                        return true;
-                    case ServingStatus.Failed:
-                        return false;
+                    case { Status: ServingStatus.Ready, Endpoint: { } endpoint }:
+                        return endpoint;
+                    case { Status: ServingStatus.Failed }:
+                        return null;
                 }
 
                 await changed.Task.WaitAsync(stoppingToken);
@@ -259,7 +278,7 @@ internal sealed partial class AutoService : BackgroundService
     [LoggerMessage(EventId = 7120, Level = LogLevel.Information, Message = "--auto: serving {Model} first ({Why})")]
     private partial void LogFirstModel(string model, string why);
 
-    [LoggerMessage(EventId = 7121, Level = LogLevel.Information, Message = "--auto: chat-ready with {Model} {Seconds:F1} s after the mesh started")]
+    [LoggerMessage(EventId = 7121, Level = LogLevel.Information, Message = "--auto: chat-ready with {Model} {Seconds:F1} s after the mesh started (first answer received)")]
     private partial void LogChatReady(string model, double seconds);
 
     [LoggerMessage(EventId = 7122, Level = LogLevel.Warning, Message = "--auto: no upgrade to {Model}: {Reason}")]
@@ -273,6 +292,9 @@ internal sealed partial class AutoService : BackgroundService
 
     [LoggerMessage(EventId = 7125, Level = LogLevel.Information, Message = "--auto: nothing on disk to serve and no catalog model the mesh needs fits {Usable}; staying a standby")]
     private partial void LogNothingToFetch(string usable);
+
+    [LoggerMessage(EventId = 7127, Level = LogLevel.Warning, Message = "--auto: {Model} is ready but did not answer a first request: {Reason}")]
+    private partial void LogFirstAnswerFailed(string model, string reason);
 
     [LoggerMessage(EventId = 7126, Level = LogLevel.Information, Message = "Watchdog: mesh {Mesh} was unlisted, but another node listed it first; standing down")]
     private partial void LogStoodDown(string mesh);

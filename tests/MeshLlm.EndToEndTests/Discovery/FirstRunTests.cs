@@ -109,7 +109,7 @@ public sealed class FirstRunTests : IAsyncDisposable
         Assert.Contains("No mesh found", node.Stdout, StringComparison.Ordinal);
         Assert.Contains("Tiny-Starter-F16", (await node.WaitForEventAsync(5000)).Message, StringComparison.Ordinal);
         var chatReady = await node.WaitForStdoutAsync(l => l.StartsWith("Chat-ready after", StringComparison.Ordinal));
-        Assert.Matches(@"Chat-ready after \d+\.\d s with Tiny-Starter-F16\.", chatReady);
+        Assert.Matches(@"Chat-ready after \d+\.\d s with Tiny-Starter-F16 \(first answer received\)\.", chatReady);
 
         // Requests with no model name loop through the switch; every one must succeed.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
