@@ -55,7 +55,24 @@ public sealed record StatusDocument
     /// <summary>How this node's model runs: alone or split, with the partners and the reason; null before the first plan.</summary>
     [JsonPropertyName("split")]
     public StatusSplit? Split { get; init; }
+
+    /// <summary>Whether and how this node lists its mesh on Nostr; null for a node that never publishes (passive clients).</summary>
+    [JsonPropertyName("nostr")]
+    public StatusNostr? Nostr { get; init; }
 }
+
+/// <summary>This node's Nostr listing, in a <see cref="StatusDocument"/>.</summary>
+/// <param name="Publishing">Publishing is on (<c>--publish</c>, an <c>--auto</c> mesh, or a watchdog takeover).</param>
+/// <param name="Listed">A listing of this node is on the relays now (not withdrawn or deleted).</param>
+/// <param name="Npub">The publishing key (NIP-19), once publishing started.</param>
+/// <param name="Relays">The relays it publishes to.</param>
+/// <param name="Reason">Why publishing is on, or why the listing is withdrawn.</param>
+public sealed record StatusNostr(
+    [property: JsonPropertyName("publishing")] bool Publishing,
+    [property: JsonPropertyName("listed")] bool Listed,
+    [property: JsonPropertyName("npub")] string? Npub,
+    [property: JsonPropertyName("relays")] IReadOnlyList<string> Relays,
+    [property: JsonPropertyName("reason")] string? Reason);
 
 /// <summary>This node's plan for its model, in a <see cref="StatusDocument"/>.</summary>
 public sealed record StatusSplit

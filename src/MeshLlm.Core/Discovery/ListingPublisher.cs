@@ -45,6 +45,14 @@ public sealed partial class ListingPublisher(
     /// <summary>Whether a listing is on the relays now (published and neither withdrawn nor deleted).</summary>
     public bool IsListed { get; private set; }
 
+    /// <summary>The publishing key (NIP-19), once publishing started.</summary>
+    public string? Npub => _key?.Npub;
+
+    public IReadOnlyList<Uri> Relays => relays.Relays;
+
+    /// <summary>Why publishing is on, or why the listing is withdrawn now; null when off.</summary>
+    public string? Reason { get; private set; }
+
     /// <summary>
     /// Starts publishing (idempotent; call it once the node has started or joined, so its token has addresses);
     /// <paramref name="reason"/> goes to the log.
@@ -53,6 +61,7 @@ public sealed partial class ListingPublisher(
     {
         if (_enabled.TrySetResult())
         {
+            Reason = reason;
             LogEnabled(reason);
         }
     }
@@ -120,6 +129,7 @@ public sealed partial class ListingPublisher(
             if (!_withdrawn)
             {
                 _withdrawn = true;
+                Reason = $"withdrawn: {snapshot.Clients} clients reached --max-clients {options.Value.MaxClients}";
                 LogFull(snapshot.Clients, options.Value.MaxClients);
                 await WithdrawAsync($"{snapshot.Clients} clients reached --max-clients", cancellationToken);
             }
@@ -130,6 +140,7 @@ public sealed partial class ListingPublisher(
         if (_withdrawn)
         {
             _withdrawn = false;
+            Reason = $"listed again: {snapshot.Clients} clients, under --max-clients {options.Value.MaxClients}";
             LogRestored(snapshot.Clients, options.Value.MaxClients);
         }
 
@@ -151,12 +162,12 @@ public sealed partial class ListingPublisher(
             _published.Add(e);
         }
 
-        if (!IsListed)
+        var first = !IsListed;
+        IsListed = true;
+        if (first)
         {
             LogListed(listing.Name ?? "(unnamed)", listing.Serving.Count, listing.NodeCount, result.Accepted.Count);
         }
-
-        IsListed = true;
     }
 
     /// <summary>

@@ -26,6 +26,12 @@ internal static class StatusTable
             yield return $"API      http://127.0.0.1:{status.ApiPort}/v1";
         }
 
+        if (status.Nostr is { Publishing: true } nostr)
+        {
+            yield return $"Nostr    {(nostr.Listed ? "listed" : "not listed")} as {nostr.Npub ?? "-"} on {string.Join(", ", nostr.Relays)}" +
+                (nostr.Reason is null ? "" : $" ({nostr.Reason})");
+        }
+
         var peerWord = status.Client ? "node(s) in the routing table" : "peer(s)";
         yield return $"Peers    {status.Peers.Count} {peerWord}" + (status.Clients > 0 ? $", {status.Clients} passive client(s) connected" : "");
         if (status.Peers.Count == 0)

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using MeshLlm.Console;
+using MeshLlm.Discovery;
 using MeshLlm.Inference;
 using MeshLlm.Planning;
 using MeshLlm.Inference.OpenAi;
@@ -48,7 +49,8 @@ internal sealed partial class ConsoleServer : IAsyncDisposable
         var serving = node.GetRequiredService<ServingState>();
         var api = node.GetRequiredService<IServer>();
         var split = node.GetService<SplitService>();
-        app.MapGet("/api/status", context => WriteStatusAsync(context, mesh, serving, api, split));
+        var publisher = node.GetService<ListingPublisher>();
+        app.MapGet("/api/status", context => WriteStatusAsync(context, mesh, serving, api, split, publisher));
         app.MapFallback("{**path}", context => OpenAiError.NotFound(context.Request.Path).WriteAsync(context.Response, context.RequestAborted));
         try
         {
@@ -65,9 +67,13 @@ internal sealed partial class ConsoleServer : IAsyncDisposable
         return new ConsoleServer(app, url);
     }
 
-    private static Task WriteStatusAsync(HttpContext context, MeshService mesh, ServingState serving, IServer api, SplitService? split)
+    private static Task WriteStatusAsync(HttpContext context, MeshService mesh, ServingState serving, IServer api, SplitService? split, ListingPublisher? publisher)
     {
-        var document = StatusReport.Create(mesh.Node.Snapshot, mesh.Token, ApiPort(api), serving.Models, mesh.Demand, split?.Current);
+        var document = StatusReport.Create(mesh.Node.Snapshot, mesh.Token, ApiPort(api), serving.Models, mesh.Demand, split?.Current) with
+        {
+            Nostr = publisher is null ? null
+                : new StatusNostr(publisher.IsEnabled, publisher.IsListed, publisher.Npub, [.. publisher.Relays.Select(r => r.AbsoluteUri)], publisher.Reason),
+        };
         context.Response.ContentType = "application/json; charset=utf-8";
         return JsonSerializer.SerializeAsync(context.Response.Body, document, ConsoleJsonContext.Default.StatusDocument, context.RequestAborted);
     }

@@ -123,12 +123,18 @@ public sealed class PublishAndAutoTests
         await a.WaitForEventAsync(7115); // full: withdrawn
         await a.WaitForEventAsync(7114);
         Assert.Empty(await DiscoverAsync(relay));
+        var nostr = (await StatusAsync(await a.WaitForConsoleAsync())).GetProperty("nostr");
+        Assert.True(nostr.GetProperty("publishing").GetBoolean());
+        Assert.False(nostr.GetProperty("listed").GetBoolean());
+        Assert.StartsWith("npub1", nostr.GetProperty("npub").GetString(), StringComparison.Ordinal);
+        Assert.Contains("--max-clients", nostr.GetProperty("reason").GetString(), StringComparison.Ordinal);
 
         client.Signal(PosixSignal.SigTerm);
         await client.WaitForExitAsync();
         await a.WaitForEventAsync(7116); // below the cap again
         await a.WaitForEventCountAsync(7112, 2);
         Assert.Single(await DiscoverAsync(relay));
+        Assert.True((await StatusAsync(await a.WaitForConsoleAsync())).GetProperty("nostr").GetProperty("listed").GetBoolean());
     }
 
     [Fact]
