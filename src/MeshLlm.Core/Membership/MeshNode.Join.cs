@@ -19,6 +19,14 @@ public sealed partial class MeshNode
         var refused = 0;
         foreach (var token in _joins)
         {
+            if (token.Node == Id)
+            {
+                // This node's own token (an --auto listing left by its earlier run): there is nobody to join there.
+                LastJoinError = $"{token.Node.ToShortString()}: that is this node";
+                LogJoinFailed(_logger, token.Node.ToShortString(), "the token is this node's own");
+                continue;
+            }
+
             try
             {
                 await JoinOneAsync(token, cancellationToken);
@@ -32,7 +40,7 @@ public sealed partial class MeshNode
             }
         }
 
-        return refused == _joins.Count ? JoinResult.Refused : JoinResult.Pending;
+        return refused > 0 && refused == _joins.Count(t => t.Node != Id) ? JoinResult.Refused : JoinResult.Pending;
     }
 
     private async Task JoinOneAsync(InviteToken token, CancellationToken cancellationToken)
@@ -77,7 +85,7 @@ public sealed partial class MeshNode
     /// <summary>Redials <c>--join</c> tokens whose node is not connected, and dead peers that did not leave (partitions heal this way).</summary>
     private async Task OnRejoinTick()
     {
-        foreach (var token in _joins.Where(t => !Transport.TryGetConnection(t.Node, out _)))
+        foreach (var token in _joins.Where(t => t.Node != Id && !Transport.TryGetConnection(t.Node, out _)))
         {
             if (!TryBeginBusy(token.Node))
             {
