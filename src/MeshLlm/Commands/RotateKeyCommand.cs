@@ -7,12 +7,45 @@ namespace MeshLlm.Commands;
 /// <summary><c>mesh-llm rotate-key</c>: gives this machine a new node key, keeping the old one as a backup.</summary>
 internal static class RotateKeyCommand
 {
+    private static readonly Option<bool> s_nostr = new("--nostr")
+    {
+        Description = "Rotate the Nostr key that signs this node's listings instead ($MESH_LLM_HOME/nostr.nsec, kept as nostr.nsec.bak-<UTC time>).",
+    };
+
     public static Command Create()
     {
         var command = new Command("rotate-key",
             "Give this machine a new node id: moves $MESH_LLM_HOME/key to key.bak-<UTC time> (kept, mode 0600) and creates a new key.");
-        command.SetAction(_ => Run());
+        command.Options.Add(s_nostr);
+        command.SetAction(result => result.GetValue(s_nostr) ? RunNostr() : Run());
         return command;
+    }
+
+    /// <summary>A new Nostr identity for listings; the old key is kept. Listings signed with it expire within two minutes.</summary>
+    private static int RunNostr()
+    {
+        var ui = new TerminalConsoleUi();
+        var path = Path.Combine(MeshHome.Path, Discovery.Nostr.NostrKey.FileName);
+        try
+        {
+            var old = File.Exists(path) ? Discovery.Nostr.NostrKey.LoadOrCreate(path).Npub : null;
+            var backup = old is null ? null : MoveAside(path);
+            var key = Discovery.Nostr.NostrKey.LoadOrCreate(path);
+            ui.Info(old is null
+                ? $"No Nostr key existed; created one: {key.Npub}."
+                : $"Rotated the Nostr key: {old} -> {key.Npub}; backup at {backup}. Restart publishing nodes to use it (their old listings expire within 2 minutes).");
+            return ExitCodes.Ok;
+        }
+        catch (IdentityException e)
+        {
+            ui.Error(e.Message);
+            return ExitCodes.ConfigInvalid;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ui.Error($"Cannot rotate the Nostr key {path}: {e.Message} Check the folder's permissions.");
+            return ExitCodes.ConfigInvalid;
+        }
     }
 
     private static int Run()

@@ -149,6 +149,30 @@ public sealed class MeshCommandTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(backup));
     }
 
+    [Fact]
+    public async Task RotateKeyNostr_NewNpub_OldKeptOwnerOnly_NodeKeyUntouched()
+    {
+        var home = NewHome();
+        var nsecPath = Path.Combine(home, "nostr.nsec");
+        await MeshLlmProcess.RunAsync(["rotate-key"], home);
+        var nodeKey = await File.ReadAllTextAsync(Path.Combine(home, "key"), TestContext.Current.CancellationToken);
+
+        var created = await MeshLlmProcess.RunAsync(["rotate-key", "--nostr"], home);
+        var oldNpub = MeshLlm.Discovery.Nostr.NostrKey.LoadOrCreate(nsecPath).Npub;
+        var oldNsec = await File.ReadAllTextAsync(nsecPath, TestContext.Current.CancellationToken);
+        var rotated = await MeshLlmProcess.RunAsync(["rotate-key", "--nostr"], home);
+
+        Assert.Equal((0, $"No Nostr key existed; created one: {oldNpub}.", ""), created);
+        Assert.Equal(0, rotated.Code);
+        var newNpub = MeshLlm.Discovery.Nostr.NostrKey.LoadOrCreate(nsecPath).Npub;
+        Assert.NotEqual(oldNpub, newNpub);
+        var backup = Assert.Single(Directory.GetFiles(home, "nostr.nsec.bak-*"));
+        Assert.StartsWith($"Rotated the Nostr key: {oldNpub} -> {newNpub}; backup at {backup}.", rotated.Stdout, StringComparison.Ordinal);
+        Assert.Equal(oldNsec, await File.ReadAllTextAsync(backup, TestContext.Current.CancellationToken));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(backup));
+        Assert.Equal(nodeKey, await File.ReadAllTextAsync(Path.Combine(home, "key"), TestContext.Current.CancellationToken));
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
