@@ -119,7 +119,8 @@ public sealed class SplitTests
         await using var host = await Node.StartAsync(token, maxVram: "0.00025");
 
         var waiting = await MeshNodes.WaitForStatusAsync(host.Console,
-            s => s.GetProperty("split").GetProperty("role").GetString() == "waiting" && MeshNodes.Peer(s, partner.Id)?.GetProperty("rtt_ms").GetDouble() > 80,
+            s => s.GetProperty("split").GetProperty("role").GetString() == "waiting"
+                && MeshNodes.Peer(s, partner.Id)?.GetProperty("rtt_ms") is { ValueKind: JsonValueKind.Number } rtt && rtt.GetDouble() > 80, // null before the first ping
             "the host waiting, with the partner's round trip over 80 ms");
         Assert.Contains("waiting for", waiting.GetProperty("split").GetProperty("reason").GetString());
 
