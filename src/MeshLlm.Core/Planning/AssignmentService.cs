@@ -40,8 +40,9 @@ public sealed partial class AssignmentService(
         try
         {
             await Task.Delay(options.Value.SettleDelay, time, stoppingToken);
-            if (Decide(onDisk, joining: true))
+            if (assignment.IsAssigned || Decide(onDisk, joining: true))
             {
+                // Assigned here, or meanwhile by --auto (its starter or a fetched model).
                 return;
             }
 
@@ -70,7 +71,7 @@ public sealed partial class AssignmentService(
                 node.Changed -= OnChanged;
             }
 
-            if (Decide(onDisk, joining: false))
+            if (assignment.IsAssigned || Decide(onDisk, joining: false))
             {
                 return;
             }
