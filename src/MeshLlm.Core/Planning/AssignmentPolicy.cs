@@ -22,6 +22,33 @@ public static class AssignmentPolicy
     public static bool Fits(long sizeBytes, long usableBytes) => usableBytes >= sizeBytes * 1.1;
 
     /// <summary>
+    /// For an <c>--auto</c> joiner with nothing to serve on disk: the catalog model to download. A wanted model nobody
+    /// serves comes first; else, only when this node has no main model of its own on disk (one that has waits for
+    /// demand instead), the served model with the most requests per minute. Drafts, models the catalog does not know
+    /// and models that do not fit are never chosen; ties go to the higher quality score, then the name.
+    /// </summary>
+    public static (CatalogEntry Model, string Reason)? ChooseDownload(
+        MembershipSnapshot mesh, ModelCatalog catalog, IReadOnlyDictionary<string, double> ratesPerMinute, long usableBytes, bool hasOwnModels)
+    {
+        ArgumentNullException.ThrowIfNull(mesh);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var nodes = LiveNodes(mesh).ToList();
+        var served = Servers(mesh).Keys.ToHashSet(StringComparer.Ordinal);
+        CatalogEntry? Best(IEnumerable<string> names) => names.Distinct(StringComparer.Ordinal)
+            .Select(n => catalog.Find(n) is { IsDraft: false } e && Fits(e.SizeBytes, usableBytes) ? e : null).OfType<CatalogEntry>()
+            .OrderByDescending(e => ratesPerMinute.GetValueOrDefault(e.Name)).ThenByDescending(e => e.Quality.Score).ThenBy(e => e.Name, StringComparer.Ordinal)
+            .FirstOrDefault();
+        if (Best(nodes.SelectMany(n => n.Wanted).Where(w => !served.Contains(w))) is { } lacking)
+        {
+            return (lacking, "wanted by the mesh and served by nobody");
+        }
+
+        return !hasOwnModels && Best(served) is { } hottest
+            ? (hottest, $"the mesh's busiest model that fits ({ratesPerMinute.GetValueOrDefault(hottest.Name):0.#} requests/min)")
+            : null;
+    }
+
+    /// <summary>
     /// For a joiner: a wanted model nobody serves, else the served model with the most demand per server, else
     /// nothing (the node waits as standby).
     /// </summary>

@@ -154,28 +154,20 @@ internal sealed partial class AutoService : BackgroundService
         }
 
         var snapshot = _node.Snapshot;
-        var nodes = snapshot.Peers.Select(p => p.Announcement).Prepend(snapshot.Self).ToList();
-        var served = nodes.Where(n => n.Serving is not null && n.ModelState == "ready").Select(n => n.Serving!).ToHashSet(StringComparer.Ordinal);
         // The listing's demand (requests per minute over the last minutes) first: this node's own rates need a minute.
         var listed = _setup.Discovered.FirstOrDefault(m => m.Listing.MeshId == _node.Mesh.Value)?.Listing.Demand ?? new Dictionary<string, double>();
         var observed = _demand.RatesPerMinute(_demand.MeshDemand(snapshot));
         var rates = listed.Keys.Union(observed.Keys).ToDictionary(k => k, k => Math.Max(listed.GetValueOrDefault(k), observed.GetValueOrDefault(k)));
         var usable = _capacity.UsableBytes;
-        var catalog = ModelCatalog.Shared;
-        var fits = (string name) => catalog.Find(name) is { IsDraft: false } e && AssignmentPolicy.Fits(e.SizeBytes, usable) ? e : null;
-        var lacking = nodes.SelectMany(n => n.Wanted).Where(w => !served.Contains(w)).Distinct(StringComparer.Ordinal)
-            .Select(fits).OfType<CatalogEntry>().OrderByDescending(e => rates.GetValueOrDefault(e.Name)).ThenByDescending(e => e.Quality.Score).FirstOrDefault();
-        var hottest = served.Select(fits).OfType<CatalogEntry>()
-            .OrderByDescending(e => rates.GetValueOrDefault(e.Name)).ThenByDescending(e => e.Quality.Score).FirstOrDefault();
-        // With models of its own on disk, a standby waits for demand (the planner) rather than fetch another.
-        var ownModels = LocalModels.Scan().Count(m => !m.IsDraft);
-        if ((lacking ?? (ownModels == 0 ? hottest : null)) is not { } pick)
+        var hasOwnModels = LocalModels.Scan().Any(m => !m.IsDraft);
+        if (AssignmentPolicy.ChooseDownload(snapshot, ModelCatalog.Shared, rates, usable, hasOwnModels) is not { } choice)
         {
             LogNothingToFetch(NodeCapacity.Describe(usable));
             return;
         }
 
-        LogFetching(pick.Name, lacking is not null ? "wanted by the mesh and served by nobody" : "the mesh's busiest model");
+        var pick = choice.Model;
+        LogFetching(pick.Name, choice.Reason);
         if (await DownloadOrLogAsync(pick, stoppingToken) is { } path && !_assignment.IsAssigned)
         {
             _assignment.AssignHeld(path);
