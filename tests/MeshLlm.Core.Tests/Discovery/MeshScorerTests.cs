@@ -9,22 +9,12 @@ public sealed class MeshScorerTests
     // Strong-small is better and smaller than Weak-big: quality, not size, must decide.
     private static readonly ModelCatalog s_catalog = new(
     [
-        Entry("Strong-Small", quality: 40, bytes: 5_000_000_000),
-        Entry("Weak-Big", quality: 20, bytes: 40_000_000_000),
+        Entry("Strong-Small", 5_000_000_000, quality: 40),
+        Entry("Weak-Big", 40_000_000_000, quality: 20),
     ], "test");
 
-    private static CatalogEntry Entry(string name, double quality, long bytes) => new()
-    {
-        Name = name,
-        Family = "test",
-        ParamsB = bytes / 1e9,
-        Quant = "Q4_K_M",
-        Files = [new CatalogFile { Repo = "org/repo", Path = name + ".gguf", SizeBytes = bytes }],
-        Context = 8192,
-        Caps = ["chat"],
-        Quality = new CatalogQuality { Score = quality, Benchmark = "test", Date = "2026-01", Source = "https://example.org" },
-        NoDraftReason = "test",
-    };
+    private static CatalogEntry Entry(string name, long bytes, double quality, bool isDraft = false) =>
+        TestCatalogEntries.Entry(name, bytes, quality, isDraft);
 
     private static DiscoveredMesh Mesh(
         string? name = null, string? meshId = null, TimeSpan? uptime = null, string[]? serving = null, string? region = null,

@@ -18,19 +18,8 @@ public sealed class ChooseDownloadTests
         Entry("Draft", Gb / 4, quality: 1, isDraft: true),
     ], "test");
 
-    private static CatalogEntry Entry(string name, long bytes, double quality, bool isDraft = false) => new()
-    {
-        Name = name,
-        Family = "test",
-        ParamsB = bytes / 1e9,
-        Quant = "Q8_0",
-        Files = [new CatalogFile { Repo = "org/repo", Path = name + ".gguf", SizeBytes = bytes }],
-        Context = 8192,
-        Caps = ["chat"],
-        Quality = new CatalogQuality { Score = quality, Benchmark = "test", Date = "2026-01", Source = "https://example.org" },
-        IsDraft = isDraft,
-        NoDraftReason = isDraft ? null : "test",
-    };
+    private static CatalogEntry Entry(string name, long bytes, double quality, bool isDraft = false) =>
+        TestCatalogEntries.Entry(name, bytes, quality, isDraft);
 
     private static PeerAnnouncement Node(char id, string? serving = null, string state = "ready", params string[] wanted) =>
         new() { Id = new string(id, 64), Serving = serving, ModelState = serving is null ? null : state, Wanted = wanted };
