@@ -27,7 +27,21 @@ internal static class Program
         };
         try
         {
-            return await root.Parse(args).InvokeAsync(configuration);
+            var parsed = root.Parse(args);
+            if (parsed.Errors.Count > 0)
+            {
+                // A usage mistake gets its one-line reason, not a screen of help.
+                var ui = new TerminalConsoleUi();
+                var help = $"mesh-llm {(parsed.CommandResult.Command == root ? "" : parsed.CommandResult.Command.Name + " ")}--help";
+                foreach (var error in parsed.Errors.Select(e => string.Join(' ', e.Message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries))).Distinct())
+                {
+                    ui.Error($"{error} (see '{help}')");
+                }
+
+                return ExitCodes.Usage;
+            }
+
+            return await parsed.InvokeAsync(configuration);
         }
         catch (Exception e)
         {

@@ -145,8 +145,9 @@ public sealed class LifecycleTests
     {
         var (code, stderr) = await RunToExitAsync("--model", TestModels.Tiny, "--parallel", "0");
 
-        Assert.NotEqual(0, code);
-        Assert.Contains("--parallel must be between 1 and 64.", stderr);
+        Assert.Equal(1, code);
+        // One line with the reason and where help is, not a screen of help.
+        Assert.Equal("error: --parallel must be between 1 and 64. (see 'mesh-llm --help')", Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
     }
 
     private static async Task<(int Code, string Stderr)> RunToExitAsync(params string[] args)
