@@ -71,7 +71,18 @@ public sealed partial class ListingPublisher(
         try
         {
             await _enabled.Task.WaitAsync(stoppingToken);
-            _key = key();
+            try
+            {
+                _key = key();
+            }
+            catch (Exception e) when (e is Identity.IdentityException or IOException or UnauthorizedAccessException)
+            {
+                // The node keeps serving; only its listing is missing.
+                Reason = "not publishing: " + e.Message;
+                LogNoKey(e.Message);
+                return;
+            }
+
             LogPublisher(_key.Npub, string.Join(", ", options.Value.RelayUris()));
             node.Changed += OnChanged;
             while (true)
@@ -218,6 +229,9 @@ public sealed partial class ListingPublisher(
 
     [LoggerMessage(EventId = 7110, Level = LogLevel.Information, Message = "Publishing this mesh on Nostr ({Reason})")]
     private partial void LogEnabled(string reason);
+
+    [LoggerMessage(EventId = 7117, Level = LogLevel.Error, Message = "Cannot publish the mesh on Nostr: {Reason}")]
+    private partial void LogNoKey(string reason);
 
     [LoggerMessage(EventId = 7111, Level = LogLevel.Information, Message = "Nostr publisher {Npub} on {Relays}")]
     private partial void LogPublisher(string npub, string relays);
