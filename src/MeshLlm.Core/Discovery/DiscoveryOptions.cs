@@ -38,6 +38,15 @@ public sealed class DiscoveryOptions
     /// <summary>Longest random wait before a watchdog takes over the listing (so one node of several does). Default 9 s.</summary>
     public TimeSpan WatchdogMaxDelay { get; set; } = TimeSpan.FromSeconds(9);
 
+    /// <summary>What is wrong with these settings, in one line naming the key; null when they are usable.</summary>
+    public string? Problem() =>
+        Relays.Select(CheckRelay).FirstOrDefault(p => p is not null) is { } relay ? "Discovery:Relays: " + relay
+        : MaxClients < 0 ? "Discovery:MaxClients must be 0 (no limit) or more."
+        : PublishInterval <= TimeSpan.Zero || ListingTtl <= PublishInterval ? "Discovery:ListingTtl must be longer than Discovery:PublishInterval, which must be positive."
+        : QueryTimeout <= TimeSpan.Zero || WatchdogInterval <= TimeSpan.Zero || WatchdogMaxDelay < TimeSpan.Zero
+            ? "Discovery: QueryTimeout and WatchdogInterval must be positive, WatchdogMaxDelay 0 or more."
+        : null;
+
     public IReadOnlyList<Uri> RelayUris() => [.. (Relays.Count > 0 ? Relays : DefaultRelays).Select(r => new Uri(r))];
 
     /// <summary>A relay address is a ws:// or wss:// URL; returns the problem with <paramref name="relay"/>, or null.</summary>

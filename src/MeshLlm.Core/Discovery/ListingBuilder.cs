@@ -27,11 +27,8 @@ public static class ListingBuilder
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(ratesPerMinute);
         ArgumentNullException.ThrowIfNull(catalog);
-        var nodes = snapshot.Peers
-            .Where(p => p.Announcement.Role != PeerRoles.Client)
-            .Select(p => p.Announcement).Prepend(snapshot.Self).ToList();
-        var ready = nodes.Where(n => n.Serving is not null && n.ModelState == "ready")
-            .GroupBy(n => n.Serving!, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var nodes = Members(snapshot);
+        var ready = Ready(nodes);
         var serving = ready.Select(g => g.Key).ToList();
         var served = serving.ToHashSet(StringComparer.Ordinal);
         return new MeshListing
@@ -63,6 +60,27 @@ public static class ListingBuilder
             .Prepend(snapshot.Self.StartedMs).Where(ms => ms > 0).DefaultIfEmpty(0).Min();
         return known > 0 && (earliest == 0 || known < earliest) ? known : earliest;
     }
+
+    /// <summary>
+    /// What a joiner chooses a mesh by (the node count, the ready models, the wanted ones), as a string that changes
+    /// exactly when they do: the publisher republishes then. Cheap, unlike <see cref="Build"/>, and without side effects.
+    /// </summary>
+    public static string ChoiceKey(MembershipSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var nodes = Members(snapshot);
+        var wanted = nodes.SelectMany(n => n.Wanted).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+        return $"{nodes.Count}|{string.Join(',', Ready(nodes).Select(g => g.Key))}|{string.Join(',', wanted)}";
+    }
+
+    /// <summary>Serving and standby nodes, this one first (clients are counted apart).</summary>
+    private static List<PeerAnnouncement> Members(MembershipSnapshot snapshot) =>
+        [.. snapshot.Peers.Where(p => p.Announcement.Role != PeerRoles.Client).Select(p => p.Announcement).Prepend(snapshot.Self)];
+
+    /// <summary>The nodes of each ready model, by model name in order.</summary>
+    private static List<IGrouping<string, PeerAnnouncement>> Ready(List<PeerAnnouncement> nodes) =>
+        [.. nodes.Where(n => n.Serving is not null && n.ModelState == "ready")
+            .GroupBy(n => n.Serving!, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)];
 
     private static List<string> Others(IEnumerable<string> names, HashSet<string> served) =>
         [.. names.Where(n => !served.Contains(n)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(MeshListing.MaxModels)];

@@ -32,7 +32,8 @@ public sealed partial class ListingPublisher(
     public static readonly TimeSpan MinRepublishGap = TimeSpan.FromSeconds(2);
 
     private readonly TaskCompletionSource _enabled = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly List<NostrEvent> _published = [];
+    // The latest listing only: its deletion's `a` tag (kind:pubkey:d) covers every earlier version of the address.
+    private NostrEvent? _published;
     private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _servingListed = "";
     private NostrKey? _key;
@@ -115,19 +116,10 @@ public sealed partial class ListingPublisher(
 
     private void OnChanged(MembershipSnapshot snapshot)
     {
-        if (IsFull(snapshot) != _withdrawn || ServingKey(snapshot) != _servingListed)
+        if (IsFull(snapshot) != _withdrawn || ListingBuilder.ChoiceKey(snapshot) != _servingListed)
         {
             _wake.TrySetResult();
         }
-    }
-
-    /// <summary>What a joiner would choose by: the ready models, the wanted ones and the node count; a change republishes.</summary>
-    private static string ServingKey(MembershipSnapshot snapshot)
-    {
-        var nodes = snapshot.Peers.Select(p => p.Announcement).Where(n => n.Role != Membership.Messages.PeerRoles.Client).Prepend(snapshot.Self).ToList();
-        var ready = nodes.Where(n => n.ModelState == "ready" && n.Serving is not null).Select(n => n.Serving!).Distinct().Order(StringComparer.Ordinal);
-        var wanted = nodes.SelectMany(n => n.Wanted).Distinct().Order(StringComparer.Ordinal);
-        return $"{nodes.Count}|{string.Join(',', ready)}|{string.Join(',', wanted)}";
     }
 
     private bool IsFull(MembershipSnapshot snapshot) => options.Value.MaxClients > 0 && snapshot.Clients >= options.Value.MaxClients;
@@ -155,23 +147,20 @@ public sealed partial class ListingPublisher(
             LogRestored(snapshot.Clients, options.Value.MaxClients);
         }
 
-        _servingListed = ServingKey(snapshot);
+        _servingListed = ListingBuilder.ChoiceKey(snapshot);
         var listing = Listing(snapshot);
         var now = time.GetUtcNow();
         // Replaceable events keep the newest created_at: never reuse a second.
         var createdAt = _lastCreatedAt = Math.Max(now.ToUnixTimeSeconds(), _lastCreatedAt + 1);
         var e = CreateEvent(_key!, listing, DateTimeOffset.FromUnixTimeSeconds(createdAt), options.Value.ListingTtl);
         var result = await relays.PublishAsync(e, s_relayTimeout, cancellationToken);
-        if (result.Accepted.Count == 0)
+        if (!result.AnyAccepted)
         {
             LogPublishFailed(string.Join("; ", result.Failures.Select(f => $"{f.Relay}: {f.Message}")));
             return;
         }
 
-        lock (_published)
-        {
-            _published.Add(e);
-        }
+        Volatile.Write(ref _published, e);
 
         var first = !IsListed;
         IsListed = true;
@@ -206,23 +195,17 @@ public sealed partial class ListingPublisher(
         return ListingBuilder.Build(snapshot, settings, rates, catalog, _meshStartedMs);
     }
 
-    /// <summary>Asks the relays to delete every listing this node published (NIP-09).</summary>
+    /// <summary>Asks the relays to delete this node's listing, every version of it (NIP-09).</summary>
     private async Task WithdrawAsync(string reason, CancellationToken cancellationToken)
     {
-        List<NostrEvent> published;
-        lock (_published)
-        {
-            published = [.. _published];
-            _published.Clear();
-        }
-
+        var published = Interlocked.Exchange(ref _published, null);
         IsListed = false;
-        if (published.Count == 0 || _key is null)
+        if (published is null || _key is null)
         {
             return;
         }
 
-        var deletion = NostrEvents.Deletion(_key, published, reason, time.GetUtcNow());
+        var deletion = NostrEvents.Deletion(_key, [published], reason, time.GetUtcNow());
         var result = await relays.PublishAsync(deletion, s_relayTimeout, cancellationToken);
         LogWithdrawn(reason, result.Accepted.Count);
     }

@@ -35,9 +35,6 @@ public sealed partial class BackendService(
     private CancellationTokenSource? _serving;
     private string? _model;
 
-    /// <summary>The model this node serves (or loads) now; null before it has one.</summary>
-    public string? Model => _model;
-
     /// <summary>
     /// Replaces this node's model with the one at <paramref name="path"/> without a gap: starts it on a second model
     /// server, waits until it is ready, switches routing and the node's announcement to it, waits for requests to the

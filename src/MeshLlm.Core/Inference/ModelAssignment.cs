@@ -11,9 +11,6 @@ public sealed class ModelAssignment
 
     public bool IsAssigned => _path.Task.IsCompleted;
 
-    /// <summary>Whether the planner's choices are held back (<see cref="Hold"/>).</summary>
-    public bool IsHeld => _held;
-
     /// <summary>Gives this node <paramref name="path"/> to serve; false if it already has a model or the planner is held back.</summary>
     public bool TryAssign(string path) => !_held && _path.TrySetResult(path);
 

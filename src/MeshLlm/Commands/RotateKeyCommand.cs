@@ -1,5 +1,6 @@
 using System.CommandLine;
 using MeshLlm.Hosting;
+using MeshLlm.Discovery.Nostr;
 using MeshLlm.Identity;
 
 namespace MeshLlm.Commands;
@@ -17,56 +18,18 @@ internal static class RotateKeyCommand
         var command = new Command("rotate-key",
             "Give this machine a new node id: moves $MESH_LLM_HOME/key to key.bak-<UTC time> (kept, mode 0600) and creates a new key.");
         command.Options.Add(s_nostr);
-        command.SetAction(result => result.GetValue(s_nostr) ? RunNostr() : Run());
+        command.SetAction(result => Guarded(result.GetValue(s_nostr) ? RotateNostr : RotateNode));
         return command;
     }
 
-    /// <summary>A new Nostr identity for listings; the old key is kept. Listings signed with it expire within two minutes.</summary>
-    private static int RunNostr()
-    {
-        var ui = new TerminalConsoleUi();
-        var path = Path.Combine(MeshHome.Path, Discovery.Nostr.NostrKey.FileName);
-        try
-        {
-            var old = File.Exists(path) ? Discovery.Nostr.NostrKey.LoadOrCreate(path).Npub : null;
-            var backup = old is null ? null : MoveAside(path);
-            var key = Discovery.Nostr.NostrKey.LoadOrCreate(path);
-            ui.Info(old is null
-                ? $"No Nostr key existed; created one: {key.Npub}."
-                : $"Rotated the Nostr key: {old} -> {key.Npub}; backup at {backup}. Restart publishing nodes to use it (their old listings expire within 2 minutes).");
-            return ExitCodes.Ok;
-        }
-        catch (IdentityException e)
-        {
-            ui.Error(e.Message);
-            return ExitCodes.ConfigInvalid;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            ui.Error($"Cannot rotate the Nostr key {path}: {e.Message} Check the folder's permissions.");
-            return ExitCodes.ConfigInvalid;
-        }
-    }
-
-    private static int Run()
+    /// <summary>Runs a rotation; an unsafe key file or an unwritable home ends it with one line and exit code 2.</summary>
+    private static int Guarded(Func<TerminalConsoleUi, string, int> rotate)
     {
         var ui = new TerminalConsoleUi();
         var home = MeshHome.Path;
-        var path = Path.Combine(home, NodeKey.FileName);
         try
         {
-            if (!File.Exists(path) && new FileInfo(path).LinkTarget is null)
-            {
-                using var created = NodeKey.LoadOrCreate(home);
-                ui.Info($"No node key existed in {home}; created a new one: id {created.Id.ToShortString()}.");
-                return ExitCodes.Ok;
-            }
-
-            var oldId = OldId(home);
-            var backup = MoveAside(path);
-            using var key = NodeKey.LoadOrCreate(home);
-            ui.Info($"Rotated node key: old id {oldId} -> new id {key.Id.ToShortString()}; backup at {backup}. Restart running nodes to use it.");
-            return ExitCodes.Ok;
+            return rotate(ui, home);
         }
         catch (IdentityException e)
         {
@@ -80,13 +43,50 @@ internal static class RotateKeyCommand
         }
     }
 
-    /// <summary>The current key's short id, or a note saying why it is unknown (an unusable key is rotated all the same).</summary>
-    private static string OldId(string home)
+    /// <summary>A new Nostr identity for listings; the old key is kept. Listings signed with it expire within two minutes.</summary>
+    private static int RotateNostr(TerminalConsoleUi ui, string home)
     {
-        try
+        var path = Path.Combine(home, NostrKey.FileName);
+        if (!File.Exists(path) && new FileInfo(path).LinkTarget is null)
+        {
+            ui.Info($"No Nostr key existed; created one: {NostrKey.LoadOrCreate(path).Npub}.");
+            return ExitCodes.Ok;
+        }
+
+        var old = Describe(() => NostrKey.LoadOrCreate(path).Npub);
+        var backup = MoveAside(path);
+        var key = NostrKey.LoadOrCreate(path);
+        ui.Info($"Rotated the Nostr key: {old} -> {key.Npub}; backup at {backup}. Restart publishing nodes to use it (their old listings expire within 2 minutes).");
+        return ExitCodes.Ok;
+    }
+
+    private static int RotateNode(TerminalConsoleUi ui, string home)
+    {
+        var path = Path.Combine(home, NodeKey.FileName);
+        if (!File.Exists(path) && new FileInfo(path).LinkTarget is null)
+        {
+            using var created = NodeKey.LoadOrCreate(home);
+            ui.Info($"No node key existed in {home}; created a new one: id {created.Id.ToShortString()}.");
+            return ExitCodes.Ok;
+        }
+
+        var oldId = Describe(() =>
         {
             using var old = NodeKey.LoadOrCreate(home);
             return old.Id.ToShortString();
+        });
+        var backup = MoveAside(path);
+        using var key = NodeKey.LoadOrCreate(home);
+        ui.Info($"Rotated node key: old id {oldId} -> new id {key.Id.ToShortString()}; backup at {backup}. Restart running nodes to use it.");
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The current key's id, or a note saying why it is unknown (an unusable key is rotated all the same).</summary>
+    private static string Describe(Func<string> id)
+    {
+        try
+        {
+            return id();
         }
         catch (IdentityException)
         {

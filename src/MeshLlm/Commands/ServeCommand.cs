@@ -118,9 +118,9 @@ internal static class ServeCommand
     /// <summary>Checks the Nostr options, and the Nostr key when this node will publish, before anything starts.</summary>
     private static void CheckDiscovery(DiscoveryOptions discovery, MembershipOptions mesh)
     {
-        if (discovery.Relays.Select(DiscoveryOptions.CheckRelay).FirstOrDefault(p => p is not null) is { } problem)
+        if (discovery.Problem() is { } problem)
         {
-            throw new CommandException("Discovery:Relays: " + problem, ExitCodes.ConfigInvalid);
+            throw new CommandException(problem, ExitCodes.ConfigInvalid);
         }
 
         if (mesh.Client && discovery.Publish)

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using MeshLlm.Discovery;
 using MeshLlm.Inference;
 using MeshLlm.Membership;
@@ -211,11 +212,10 @@ internal sealed partial class AutoService : BackgroundService
     private async Task<bool> FirstAnswerAsync(Uri endpoint, string model, CancellationToken stoppingToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
-        var body = new StringContent(
-            $$"""{"model":"{{model}}","max_tokens":1,"messages":[{"role":"user","content":"Hi"}]}""", System.Text.Encoding.UTF8, "application/json");
         try
         {
-            using var response = await http.PostAsync(new Uri(endpoint, "v1/chat/completions"), body, stoppingToken);
+            using var response = await http.PostAsJsonAsync(new Uri(endpoint, "v1/chat/completions"),
+                new { model, max_tokens = 1, messages = new[] { new { role = "user", content = "Hi" } } }, stoppingToken);
             return response.IsSuccessStatusCode;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !stoppingToken.IsCancellationRequested)

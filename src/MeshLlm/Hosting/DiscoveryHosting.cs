@@ -16,12 +16,9 @@ internal static class DiscoveryHosting
     {
         ArgumentNullException.ThrowIfNull(setup);
         ArgumentNullException.ThrowIfNull(mesh);
+        // ServeCommand reports DiscoveryOptions.Problem() before anything starts; this is the backstop.
         services.AddOptions<DiscoveryOptions>().BindConfiguration(DiscoveryOptions.Section)
-            .Validate(o => o.Relays.All(r => DiscoveryOptions.CheckRelay(r) is null), "Discovery:Relays must be ws:// or wss:// URLs.")
-            .Validate(o => o.MaxClients >= 0, "Discovery:MaxClients must be 0 (no limit) or more.")
-            .Validate(o => o.PublishInterval > TimeSpan.Zero && o.ListingTtl > o.PublishInterval, "Discovery:ListingTtl must be longer than Discovery:PublishInterval, which must be positive.")
-            .Validate(o => o.QueryTimeout > TimeSpan.Zero && o.WatchdogInterval > TimeSpan.Zero && o.WatchdogMaxDelay >= TimeSpan.Zero,
-                "Discovery: QueryTimeout and WatchdogInterval must be positive, WatchdogMaxDelay 0 or more.");
+            .Validate(o => o.Problem() is null, "Discovery: invalid settings (see DiscoveryOptions.Problem).");
         services.AddSingleton(sp => new NostrRelayPool(
             sp.GetRequiredService<IOptions<DiscoveryOptions>>().Value.RelayUris(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NostrRelayPool>>()));
         services.AddSingleton<MeshDiscovery>();

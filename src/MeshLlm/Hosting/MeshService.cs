@@ -6,7 +6,6 @@ using MeshLlm.Inference;
 using MeshLlm.Membership;
 using MeshLlm.Planning;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -23,7 +22,7 @@ namespace MeshLlm.Hosting;
 /// </remarks>
 internal sealed partial class MeshService(
     MeshNode node, MeshSetup setup, ServingState serving, DemandTracker demand, NodeCapacity capacity, IOptions<DiscoveryOptions> discovery, IOptions<MembershipOptions> membership,
-    IServiceProvider services, IConsoleUi ui, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<MeshService> logger)
+    IConsoleUi ui, IHostApplicationLifetime lifetime, TimeProvider time, ILogger<MeshService> logger, ListingPublisher? publisher = null)
     : BackgroundService
 {
     private readonly TaskCompletionSource<JoinResult> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -100,7 +99,8 @@ internal sealed partial class MeshService(
         }
 
         Announce(result);
-        if (services.GetService<ListingPublisher>() is { } publisher && (discovery.Value.Publish || (setup.Auto && result == JoinResult.Started)))
+        // Passive clients have no publisher.
+        if (publisher is not null && (discovery.Value.Publish || (setup.Auto && result == JoinResult.Started)))
         {
             publisher.Enable(discovery.Value.Publish ? "--publish" : "--auto started a new mesh");
         }

@@ -63,4 +63,16 @@ public sealed class ListingBuilderTests
         Assert.Equal(1_000, ListingBuilder.MeshStartedMs(now, 1_000));
         Assert.Equal(2_000, ListingBuilder.MeshStartedMs(now, 5_000));
     }
+
+    [Fact]
+    public void ChoiceKey_ChangesWithNodesReadyAndWantedModels_NotWithDemandOrLoading()
+    {
+        var key = ListingBuilder.ChoiceKey(Snapshot(Node('a', "m1"), clients: 0, Node('b')));
+
+        Assert.Equal(key, ListingBuilder.ChoiceKey(Snapshot(Node('a', "m1") with { Demand = new Dictionary<string, ModelDemand> { ["m1"] = new(5, 1) } }, clients: 3, Node('b'))));
+        Assert.Equal(key, ListingBuilder.ChoiceKey(Snapshot(Node('a', "m1"), clients: 0, Node('b', "m2", state: "loading"))));
+        Assert.NotEqual(key, ListingBuilder.ChoiceKey(Snapshot(Node('a', "m1"), clients: 0, Node('b', "m2"))));
+        Assert.NotEqual(key, ListingBuilder.ChoiceKey(Snapshot(Node('a', "m1"), clients: 0, Node('b', wanted: ["m3"]))));
+        Assert.NotEqual(key, ListingBuilder.ChoiceKey(Snapshot(Node('a', "m1"), clients: 0, Node('b'), Node('c'))));
+    }
 }

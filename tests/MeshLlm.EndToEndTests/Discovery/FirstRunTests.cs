@@ -105,7 +105,7 @@ public sealed class FirstRunTests : IAsyncDisposable
         await using var node = MeshLlmProcess.Start(
             ["--auto", "--backend", "embedded", "--port", "0", "--bind-port", "0", "--max-vram", "1", "--nostr-relay", relay.Url.AbsoluteUri], _environment);
         var api = await node.WaitForApiAsync();
-        var ready = await node.WaitForReadyAsync();
+        await node.WaitForReadyAsync();
         Assert.Contains("No mesh found", node.Stdout, StringComparison.Ordinal);
         Assert.Contains("Tiny-Starter-F16", (await node.WaitForEventAsync(5000)).Message, StringComparison.Ordinal);
         var chatReady = await node.WaitForStdoutAsync(l => l.StartsWith("Chat-ready after", StringComparison.Ordinal));
@@ -131,7 +131,6 @@ public sealed class FirstRunTests : IAsyncDisposable
         Assert.Equal("Tiny-Tier-F16", answeredBy[^1]);
         Assert.Equal(answeredBy.Count - answeredBy.IndexOf("Tiny-Tier-F16"), answeredBy.Count(m => m == "Tiny-Tier-F16")); // no going back
         Assert.True(File.Exists(Path.Combine(_environment["MESH_LLM_MODELS_DIR"]!, "Tiny-Tier-F16.gguf")));
-        Assert.NotNull(ready);
 
         // The new mesh was published with the tier model.
         var other = _dir.CreateSubdirectory("other").FullName;
