@@ -233,6 +233,12 @@ internal static class ServeCommand
                 ui.Error($"Port {port} is already in use. Stop the other program or run with --port <n>.");
                 return ExitCodes.PortInUse;
             }
+            catch (OperationCanceledException) when (app.Lifetime.ApplicationStopping.IsCancellationRequested)
+            {
+                // A service failed (the mesh port taken, say) and stopped the host while it was still starting.
+                await app.StopAsync();
+                return Failure(app, ui);
+            }
 
             ServeHost.AnnounceListening(app, ui);
             if (consoleServer is not null)
