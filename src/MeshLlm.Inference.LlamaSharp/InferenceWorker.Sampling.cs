@@ -80,6 +80,9 @@ internal sealed partial class InferenceWorker
     [LoggerMessage(EventId = 5100, Level = LogLevel.Error, Message = "Inference worker crashed")]
     private partial void LogWorkerCrashed(Exception exception);
 
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Debug, Message = "Compute threads keep the default scheduler slice ({Reason}); requests may wait up to a scheduler tick on a core they hold")]
+    private partial void LogSliceUnchanged(string reason);
+
     [LoggerMessage(EventId = 5101, Level = LogLevel.Warning, Message = "Decode failed with {Result}; active requests were ended")]
     private partial void LogDecodeFailed(DecodeResult result);
 }

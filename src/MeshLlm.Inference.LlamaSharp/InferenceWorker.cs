@@ -67,6 +67,12 @@ internal sealed partial class InferenceWorker : IDisposable
 
     private void Run()
     {
+        // Before the first decode, so llama.cpp's OpenMP workers (created by this thread) inherit it.
+        if (SchedulerSlice.TrySetForCurrentThread(SchedulerSlice.Compute) is { } reason)
+        {
+            LogSliceUnchanged(reason);
+        }
+
         try
         {
             var batch = new LLamaBatch();
