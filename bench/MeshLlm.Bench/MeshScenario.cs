@@ -29,7 +29,9 @@ internal static class MeshScenario
             var environment = new Dictionary<string, string?> { ["MESH_LLM_MODELS_DIR"] = emptyModels.FullName };
             await using var a = await BenchNode.StartAsync(model, "embedded", threads, environment, ["--console", "0", "--bind-port", "0"]);
             var token = await a.Process.WaitForTokenAsync();
-            using var http = StreamProbe.CreateClient();
+            // Keep-alive, as OpenAI SDK clients do: no llama-server here, and mesh-llm's API and the embedded engine
+            // (Kestrel) keep idle connections for 130 s, so every probe measures the path, not a TCP handshake.
+            using var http = StreamProbe.CreateClient(TimeSpan.FromMinutes(1));
             var statusA = await StatusAsync(http, await a.Process.WaitForConsoleAsync(), ct);
             var idA = statusA.GetProperty("short_id").GetString()!;
             if (statusA.TryGetProperty("token", out var statusToken) && statusToken.GetString() != token)

@@ -60,8 +60,11 @@ internal static class StreamProbe
     /// closes them: a request sent on a connection the server is closing at that moment fails with "response ended
     /// prematurely", and interleaved rounds leave each target idle for about 5 s.
     /// </summary>
-    public static HttpClient CreateClient() =>
-        new(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(2), UseProxy = false }) { Timeout = TimeSpan.FromMinutes(10) };
+    public static HttpClient CreateClient() => CreateClient(TimeSpan.FromSeconds(2));
+
+    /// <summary>A client that keeps idle connections for <paramref name="pooledIdle"/>: for servers that keep them longer than llama-server.</summary>
+    public static HttpClient CreateClient(TimeSpan pooledIdle) =>
+        new(new SocketsHttpHandler { PooledConnectionIdleTimeout = pooledIdle, UseProxy = false }) { Timeout = TimeSpan.FromMinutes(10) };
 
     /// <summary>Runs one probe; a failure before any answer (e.g. a 502 from the proxy) is printed and retried once.</summary>
     public static async Task<StreamSample> RunAsync(HttpClient http, Uri baseAddress, string prompt, int maxTokens, CancellationToken ct)
