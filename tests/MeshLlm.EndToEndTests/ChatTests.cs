@@ -21,6 +21,24 @@ public sealed class ChatTests(ServerFixture server) : IClassFixture<ServerFixtur
     }
 
     [Fact]
+    public async Task Engine_ComputeThreads_TakeTheLongSchedulerSlice()
+    {
+        // After a decode, llama.cpp's OpenMP workers exist; they carry the worker thread's name and its slice.
+        await server.Chat().CompleteChatAsync([new UserChatMessage("Hello")], Greedy(2), Ct);
+
+        var compute = Directory.GetDirectories($"/proc/{server.Process.Pid}/task")
+            .Select(task => (Tid: int.Parse(Path.GetFileName(task)), Name: File.ReadAllText(Path.Combine(task, "comm")).Trim()))
+            .Where(t => t.Name == "inference-worke") // comm is cut to 15 characters
+            .ToList();
+
+        Assert.NotEmpty(compute);
+        if (Environment.OSVersion.Version >= new Version(6, 12))
+        {
+            Assert.All(compute, t => Assert.Equal(Inference.SchedulerSlice.Compute, Inference.SchedulerSlice.Get(t.Tid)));
+        }
+    }
+
+    [Fact]
     public async Task Chat_NonStreaming_ReturnsTextUsageAndLengthFinish()
     {
         var completion = (await server.Chat().CompleteChatAsync([new UserChatMessage("Hello there")], Greedy(12), Ct)).Value;

@@ -49,12 +49,10 @@ internal static partial class SchedulerSlice
             return $"sched_setattr failed (errno {Marshal.GetLastPInvokeError()})";
         }
 
-        return Get(0) is { } now && now > TimeSpan.Zero
-            ? null
-            : "the kernel ignores per-thread slices (Linux 6.12 or later has them)";
+        return Get(0) == slice ? null : "the kernel ignores per-thread slices (Linux 6.12 or later has them)";
     }
 
-    /// <summary>The custom slice of thread <paramref name="tid"/> (0: the calling thread); zero when it has none, null when unknown.</summary>
+    /// <summary>The slice of thread <paramref name="tid"/> (0: the calling thread): the kernel's default unless one was set; zero on kernels without per-thread slices; null when unknown.</summary>
     public static TimeSpan? Get(int tid) =>
         Calls() is { } calls && Read(calls.Get, tid) is { } attr ? TimeSpan.FromTicks((long)(attr.Runtime / 100)) : null;
 
