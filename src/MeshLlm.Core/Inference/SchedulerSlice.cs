@@ -39,7 +39,7 @@ internal static partial class SchedulerSlice
 
         if (current.Policy is not (SchedOther or SchedBatch))
         {
-            return $"the thread has real-time scheduling policy {current.Policy}; left as it is";
+            return $"the thread's scheduling policy is {current.Policy}, not SCHED_OTHER or SCHED_BATCH; left as it is";
         }
 
         // Keep the policy, nice value and flags; change only the slice.
