@@ -1,14 +1,11 @@
 using MeshLlm.Identity;
 using MeshLlm.Membership;
-using MeshLlm.Transport;
 
 namespace MeshLlm.MeshTests;
 
 /// <summary>What <c>--auto</c> needs from a node: try tokens of several meshes, keep only the one joined, or start its own.</summary>
 public sealed class AutoJoinTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task NoTokenWorks_StartOwnMesh_TakesTheNewSecret_AndOthersJoinIt()
     {
@@ -19,7 +16,7 @@ public sealed class AutoJoinTests
 
         await using var mesh = new TestMesh();
         var own = new MeshCredentials(MeshId.NewRandom(), InviteToken.NewSecret());
-        await using var b = await StartWithTokensAsync(mesh, "b", [deadToken]);
+        var b = await mesh.StartAsync("b", tokens: [deadToken], credentials: new MeshCredentials(deadToken.Mesh, deadToken.Secret));
         Assert.Equal(JoinResult.Pending, b.JoinResult);
 
         Assert.True(b.Node.StartOwnMesh(own));
@@ -39,28 +36,10 @@ public sealed class AutoJoinTests
         await using var mesh = new TestMesh();
         var key = NodeKey.Ephemeral();
         var ownToken = new InviteToken(key.Id, ["127.0.0.1:9"], mesh.Credentials.Mesh, mesh.Credentials.Secret);
-        var node = new MeshNode(key, mesh.Credentials, [ownToken], TestMesh.FastOptions(),
-            new TransportOptions { BindAddress = "127.0.0.1", AdvertiseInterfaces = false }, TimeProvider.System, mesh.Logs.For("self"));
-        await using var test = new TestNode("self", node, new Link(), mesh.Logs);
 
-        var result = await node.StartAsync(Ct);
+        var node = await mesh.StartAsync("self", tokens: [ownToken], key: key);
 
-        Assert.Equal(JoinResult.Pending, result); // not refused: --auto falls back to its own mesh
-        Assert.Contains("that is this node", node.LastJoinError, StringComparison.Ordinal);
-    }
-
-    private static async Task<TestNode> StartWithTokensAsync(TestMesh mesh, string name, IReadOnlyList<InviteToken> tokens)
-    {
-        var transport = new TransportOptions
-        {
-            BindAddress = "127.0.0.1",
-            AdvertiseInterfaces = false,
-            ConnectTimeout = TimeSpan.FromSeconds(1),
-            HandshakeTimeout = TimeSpan.FromSeconds(2),
-        };
-        transport.Advertise.Add("127.0.0.1");
-        var node = new MeshNode(NodeKey.Ephemeral(), new MeshCredentials(tokens[0].Mesh, tokens[0].Secret), tokens,
-            TestMesh.FastOptions(), transport, TimeProvider.System, mesh.Logs.For(name));
-        return new TestNode(name, node, new Link(), mesh.Logs) { JoinResult = await node.StartAsync(Ct) };
+        Assert.Equal(JoinResult.Pending, node.JoinResult); // not refused: --auto falls back to its own mesh
+        Assert.Contains("that is this node", node.Node.LastJoinError, StringComparison.Ordinal);
     }
 }

@@ -33,7 +33,10 @@ internal sealed class TestMesh : IAsyncDisposable
     };
 
     /// <summary>Starts a node; <paramref name="join"/> lists the nodes whose tokens it joins with.</summary>
-    public async Task<TestNode> StartAsync(string name, TestNode[]? join = null, Action<MembershipOptions>? configure = null, MeshCredentials? credentials = null, bool reachable = true, ILoggerFactory? loggers = null)
+    /// <summary>Starts a node that joins through <paramref name="join"/>'s tokens, or through <paramref name="tokens"/> as given.</summary>
+    public async Task<TestNode> StartAsync(
+        string name, TestNode[]? join = null, Action<MembershipOptions>? configure = null, MeshCredentials? credentials = null, bool reachable = true,
+        ILoggerFactory? loggers = null, IReadOnlyList<InviteToken>? tokens = null, NodeKey? key = null)
     {
         var options = FastOptions();
         configure?.Invoke(options);
@@ -52,8 +55,8 @@ internal sealed class TestMesh : IAsyncDisposable
             transport.Advertise.Add("127.0.0.1");
         }
 
-        var tokens = (join ?? []).Select(n => n.Node.Token).ToList();
-        var node = new MeshNode(NodeKey.Ephemeral(), credentials ?? Credentials, tokens, options, transport, TimeProvider.System, loggers ?? Logs.For(name));
+        tokens ??= [.. (join ?? []).Select(n => n.Node.Token)];
+        var node = new MeshNode(key ?? NodeKey.Ephemeral(), credentials ?? Credentials, tokens, options, transport, TimeProvider.System, loggers ?? Logs.For(name));
         var test = new TestNode(name, node, link, Logs);
         _nodes.Add(test);
         test.JoinResult = await node.StartAsync(TestContext.Current.CancellationToken);

@@ -18,7 +18,7 @@ internal static class DiscoveryHosting
         ArgumentNullException.ThrowIfNull(mesh);
         // ServeCommand reports DiscoveryOptions.Problem() before anything starts; this is the backstop.
         services.AddOptions<DiscoveryOptions>().BindConfiguration(DiscoveryOptions.Section)
-            .Validate(o => o.Problem() is null, "Discovery: invalid settings (see DiscoveryOptions.Problem).");
+            .Validate(o => o.Problem() is null, "Discovery settings are invalid: check Discovery:Relays, MaxClients, PublishInterval, ListingTtl and the watchdog timings.");
         services.AddSingleton(sp => new NostrRelayPool(
             sp.GetRequiredService<IOptions<DiscoveryOptions>>().Value.RelayUris(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<NostrRelayPool>>()));
         services.AddSingleton<MeshDiscovery>();

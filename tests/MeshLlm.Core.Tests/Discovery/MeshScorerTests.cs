@@ -1,4 +1,5 @@
 using MeshLlm.Models;
+using static MeshLlm.Models.TestCatalogEntries;
 
 namespace MeshLlm.Discovery;
 
@@ -12,9 +13,6 @@ public sealed class MeshScorerTests
         Entry("Strong-Small", 5_000_000_000, quality: 40),
         Entry("Weak-Big", 40_000_000_000, quality: 20),
     ], "test");
-
-    private static CatalogEntry Entry(string name, long bytes, double quality, bool isDraft = false) =>
-        TestCatalogEntries.Entry(name, bytes, quality, isDraft);
 
     private static DiscoveredMesh Mesh(
         string? name = null, string? meshId = null, TimeSpan? uptime = null, string[]? serving = null, string? region = null,

@@ -2,6 +2,7 @@ using MeshLlm.Identity;
 using MeshLlm.Membership;
 using MeshLlm.Membership.Messages;
 using MeshLlm.Models;
+using static MeshLlm.Models.TestCatalogEntries;
 
 namespace MeshLlm.Planning;
 
@@ -17,9 +18,6 @@ public sealed class ChooseDownloadTests
         Entry("Big", 20 * Gb, quality: 45),
         Entry("Draft", Gb / 4, quality: 1, isDraft: true),
     ], "test");
-
-    private static CatalogEntry Entry(string name, long bytes, double quality, bool isDraft = false) =>
-        TestCatalogEntries.Entry(name, bytes, quality, isDraft);
 
     private static PeerAnnouncement Node(char id, string? serving = null, string state = "ready", params string[] wanted) =>
         new() { Id = new string(id, 64), Serving = serving, ModelState = serving is null ? null : state, Wanted = wanted };
