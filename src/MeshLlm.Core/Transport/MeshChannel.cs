@@ -10,14 +10,14 @@ namespace MeshLlm.Transport;
 /// </summary>
 public sealed class MeshChannel : IAsyncDisposable
 {
-    private readonly MultiplexingStream.Channel _channel;
+    private readonly MuxChannel _channel;
 
-    internal MeshChannel(MeshConnection connection, ChannelType type, MultiplexingStream.Channel channel)
+    internal MeshChannel(MeshConnection connection, ChannelType type, MuxChannel channel)
     {
         Connection = connection;
         Type = type;
         _channel = channel;
-        Stream = channel.AsStream();
+        Stream = FullDuplexStream.Splice(channel.Input.AsStream(), channel.Output.AsStream());
     }
 
     public MeshConnection Connection { get; }
@@ -81,7 +81,7 @@ public sealed class MeshChannel : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Stream.DisposeAsync();
-        _channel.Dispose();
+        _channel.Abort();
     }
 }
 

@@ -1,15 +1,13 @@
 using MeshLlm.Identity;
-using Nerdbank.Streams;
 
 namespace MeshLlm.Transport;
 
 /// <summary>
-/// An authenticated TLS connection to one peer, multiplexed into channels (Nerdbank.Streams protocol v3).
+/// An authenticated TLS connection to one peer, multiplexed into channels by a <see cref="MeshMux"/>.
 /// Either side opens channels; the first byte of each names its <see cref="ChannelType"/>.
 /// </summary>
 public sealed class MeshConnection : IAsyncDisposable
 {
-    private const string ChannelName = "mesh";
     private static long s_serials;
 
     /// <summary>Malformed frames or unknown channel types a peer may send before we hang up on it.</summary>
@@ -17,11 +15,11 @@ public sealed class MeshConnection : IAsyncDisposable
 
     private int _strikes;
 
-    private readonly MultiplexingStream _mux;
+    private readonly MeshMux _mux;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TimeProvider _time;
 
-    internal MeshConnection(MultiplexingStream mux, NodeId local, NodeId remote, bool outbound, bool remoteIsClient, string remoteEndPoint, TimeProvider time)
+    internal MeshConnection(MeshMux mux, NodeId local, NodeId remote, bool outbound, bool remoteIsClient, string remoteEndPoint, TimeProvider time)
     {
         _mux = mux;
         _time = time;
@@ -67,16 +65,16 @@ public sealed class MeshConnection : IAsyncDisposable
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
-        MultiplexingStream.Channel channel;
+        MuxChannel channel;
         try
         {
-            channel = await _mux.OfferChannelAsync(ChannelName, cts.Token);
+            channel = await _mux.OpenAsync(cts.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"{Remote.ToShortString()} did not accept a {type} channel within {timeout.TotalSeconds:0.#} s.");
         }
-        catch (Exception e) when (e is ObjectDisposedException or MultiplexingProtocolException or InvalidOperationException)
+        catch (IOException e)
         {
             throw new IOException($"Connection to {Remote.ToShortString()} is closed.", e);
         }
@@ -91,13 +89,18 @@ public sealed class MeshConnection : IAsyncDisposable
     {
         while (!IsClosed)
         {
-            MultiplexingStream.Channel channel;
+            MuxChannel channel;
             try
             {
-                channel = await _mux.AcceptChannelAsync(ChannelName);
+                channel = await _mux.AcceptAsync(CancellationToken.None);
             }
-            catch (Exception e) when (e is ObjectDisposedException or OperationCanceledException or MultiplexingProtocolException or IOException or InvalidOperationException)
+            catch (InvalidOperationException)
             {
+                if (_mux.Error is MeshProtocolException e)
+                {
+                    onBadChannel(this, e.Message + "; connection closed");
+                }
+
                 return;
             }
 
@@ -105,14 +108,14 @@ public sealed class MeshConnection : IAsyncDisposable
         }
     }
 
-    private async Task DispatchAsync(MultiplexingStream.Channel channel, Func<MeshChannel, Task> handler, Action<MeshConnection, string> onBadChannel)
+    private async Task DispatchAsync(MuxChannel channel, Func<MeshChannel, Task> handler, Action<MeshConnection, string> onBadChannel)
     {
         try
         {
             var read = await channel.Input.ReadAtLeastAsync(1);
             if (read.Buffer.IsEmpty)
             {
-                channel.Dispose();
+                channel.Abort();
                 return;
             }
 
@@ -120,7 +123,7 @@ public sealed class MeshConnection : IAsyncDisposable
             channel.Input.AdvanceTo(read.Buffer.GetPosition(1));
             if (!Enum.IsDefined(type))
             {
-                channel.Dispose();
+                channel.Abort();
                 throw new MeshProtocolException($"unknown channel type 0x{(byte)type:x2}");
             }
 

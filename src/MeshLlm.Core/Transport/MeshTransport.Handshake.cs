@@ -6,7 +6,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using MeshLlm.Identity;
 using MeshLlm.Transport.Messages;
-using Nerdbank.Streams;
 
 namespace MeshLlm.Transport;
 
@@ -67,8 +66,7 @@ public sealed partial class MeshTransport
                 throw new HandshakeException(peerVerdict.Code ?? "refused", $"{remote.ToShortString()} refused us: {peerVerdict.Error}");
             }
 
-            var mux = await MultiplexingStream.CreateAsync(ssl, new MultiplexingStream.Options { ProtocolMajorVersion = 3 }, ct);
-            return new MeshConnection(mux, LocalId, remote, outbound, peerHello.Client, endPoint, _time);
+            return new MeshConnection(new MeshMux(ssl, outbound), LocalId, remote, outbound, peerHello.Client, endPoint, _time);
         }
         catch
         {

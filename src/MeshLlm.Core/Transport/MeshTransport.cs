@@ -20,10 +20,10 @@ namespace MeshLlm.Transport;
 public sealed partial class MeshTransport : IAsyncDisposable
 {
     /// <summary>Wire protocol version this build speaks.</summary>
-    public const int ProtocolVersion = 1;
+    public const int ProtocolVersion = 2;
 
     /// <summary>Oldest peer version accepted.</summary>
-    public const int MinProtocolVersion = 1;
+    public const int MinProtocolVersion = 2;
 
     /// <summary>Two dials this close together are a race, not a reconnect.</summary>
     internal static readonly TimeSpan SimultaneousWindow = TimeSpan.FromSeconds(2);
