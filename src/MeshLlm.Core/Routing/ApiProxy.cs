@@ -36,6 +36,7 @@ public sealed partial class ApiProxy : IDisposable
     private readonly RoutingOptions _options;
     private readonly HttpMessageInvoker _local;
     private readonly HttpMessageInvoker _tunnels;
+    private readonly HttpMessageInvoker _embeddedTunnels;
     private readonly ForwarderRequestConfig _requestConfig;
     private readonly ConcurrentDictionary<NodeId, int> _inFlight = new();
     private readonly DemandTracker _demand;
@@ -60,6 +61,7 @@ public sealed partial class ApiProxy : IDisposable
             ActivityHeadersPropagator = null,
         }));
         _tunnels = new HttpMessageInvoker(new StreamErrorHandler(MeshHttpHandler.Create(mesh, _options.PooledConnectionIdleTimeout)));
+        _embeddedTunnels = new HttpMessageInvoker(new StreamErrorHandler(MeshHttpHandler.Create(mesh, _options.EmbeddedPooledConnectionIdleTimeout)));
         // Model servers speak HTTP/1.1; asking for it avoids a failed HTTP/2 attempt per request.
         _requestConfig = new ForwarderRequestConfig
         {
@@ -169,7 +171,9 @@ public sealed partial class ApiProxy : IDisposable
         try
         {
             var transformer = new BrokenStreamReporter(reason => _mesh.ReportFailure(node, "its answer broke mid-stream: " + reason));
-            return await _forwarder.SendAsync(context, target.Address.ToString(), _tunnels, _requestConfig, transformer);
+            // llama-server drops idle connections after 5 s, the embedded engine after 130 s: pool tunnels accordingly.
+            var tunnels = _mesh.Snapshot.Find(node)?.Announcement.Backend == InferenceServiceCollectionExtensions.EmbeddedKey ? _embeddedTunnels : _tunnels;
+            return await _forwarder.SendAsync(context, target.Address.ToString(), tunnels, _requestConfig, transformer);
         }
         finally
         {
@@ -181,6 +185,7 @@ public sealed partial class ApiProxy : IDisposable
     {
         _local.Dispose();
         _tunnels.Dispose();
+        _embeddedTunnels.Dispose();
     }
 
     /// <summary>Hands the stream guard a way to report the remote node when its answer breaks.</summary>

@@ -20,6 +20,7 @@ public sealed partial class HttpTunnelServer(Func<Uri?> localEndpoint, ILogger<H
             return;
         }
 
+        LogOpened(logger, channel.Connection.Remote.ToShortString(), endpoint);
         if (await ChannelRelay.ToLoopbackAsync(channel, endpoint.Port) is { } failure)
         {
             LogConnectFailed(logger, endpoint, failure);
@@ -28,6 +29,9 @@ public sealed partial class HttpTunnelServer(Func<Uri?> localEndpoint, ILogger<H
 
     [LoggerMessage(EventId = 3100, Level = LogLevel.Debug, Message = "HTTP tunnel from {Peer} refused: no ready model here")]
     private static partial void LogNoModel(ILogger logger, string peer);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Debug, Message = "HTTP tunnel from {Peer} relayed to {Endpoint}")]
+    private static partial void LogOpened(ILogger logger, string peer, Uri endpoint);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "HTTP tunnel could not reach the local model server {Endpoint}: {Reason}")]
     private static partial void LogConnectFailed(ILogger logger, Uri endpoint, string reason);

@@ -119,6 +119,26 @@ public sealed class MeshRoutingTests
     }
 
     [Fact]
+    public async Task RequestAfterAPause_ReusesTheTunnelToAnEmbeddedEngine()
+    {
+        await using var a = MeshLlmProcess.Start(
+            ["--model", M1, "--backend", "embedded", "--port", "0", "--bind-port", "0", "--log-level", "debug"], FastIntervals);
+        var token = await a.WaitForTokenAsync();
+        await using var d = StartJoiner(token, client: true);
+        var api = await d.WaitForApiAsync();
+        await WaitForModelsAsync(api, "m1");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+
+        await ChatAsync(http, api, "m1");
+        // Longer than the 4 s pool kept for llama-server, whose idle connections close after 5 s.
+        await Task.Delay(TimeSpan.FromSeconds(5.5), Ct);
+        await ChatAsync(http, api, "m1");
+
+        // A relays one tunnel (event 3102) for both requests: the embedded engine keeps idle connections for 130 s.
+        Assert.Single(a.Events(3102));
+    }
+
+    [Fact]
     public async Task ServerKilledMidStream_TheStreamThroughTheTunnelEndsWithAnErrorEvent()
     {
         await using var a = MeshLlmProcess.Start(
