@@ -45,9 +45,14 @@ internal sealed partial class EmbeddedOpenAiServer : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddRoutingCore();
+        var connections = loggerFactory.CreateLogger<EmbeddedOpenAiServer>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(o =>
         {
-            o.Listen(IPAddress.Loopback, 0);
+            o.Listen(IPAddress.Loopback, 0, listen => listen.Use(next => connection =>
+            {
+                LogConnection(connections, connection.RemoteEndPoint?.ToString());
+                return next(connection);
+            }));
             o.Limits.MaxRequestBodySize = 32 << 20;
         });
         var app = builder.Build();
@@ -114,6 +119,9 @@ internal sealed partial class EmbeddedOpenAiServer : IAsyncDisposable
 
     [LoggerMessage(EventId = 5111, Level = LogLevel.Debug, Message = "Client went away; generation cancelled")]
     private partial void LogClientGone();
+
+    [LoggerMessage(EventId = 5112, Level = LogLevel.Debug, Message = "Engine connection from {Remote}")]
+    private static partial void LogConnection(ILogger logger, string? remote);
 
     public async ValueTask DisposeAsync()
     {

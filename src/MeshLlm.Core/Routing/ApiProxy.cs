@@ -34,7 +34,10 @@ public sealed partial class ApiProxy : IDisposable
     private readonly ServingState _state;
     private readonly MeshNode _mesh;
     private readonly RoutingOptions _options;
+    // Pooled connections to llama-server must close before its fixed 5 s keep-alive does; the embedded engine keeps
+    // idle connections for 130 s, so a request after a pause reuses its connection (or tunnel) there.
     private readonly HttpMessageInvoker _local;
+    private readonly HttpMessageInvoker _embeddedLocal;
     private readonly HttpMessageInvoker _tunnels;
     private readonly HttpMessageInvoker _embeddedTunnels;
     private readonly ForwarderRequestConfig _requestConfig;
@@ -50,18 +53,21 @@ public sealed partial class ApiProxy : IDisposable
         _mesh = mesh;
         _options = options.Value;
         _logger = logger;
-        _local = new HttpMessageInvoker(new StreamErrorHandler(new SocketsHttpHandler
+        _local = CreateLocal(_options.PooledConnectionIdleTimeout);
+        _embeddedLocal = CreateLocal(_options.EmbeddedPooledConnectionIdleTimeout);
+        _tunnels = new HttpMessageInvoker(new StreamErrorHandler(MeshHttpHandler.Create(mesh, _options.PooledConnectionIdleTimeout)));
+        _embeddedTunnels = new HttpMessageInvoker(new StreamErrorHandler(MeshHttpHandler.Create(mesh, _options.EmbeddedPooledConnectionIdleTimeout)));
+        HttpMessageInvoker CreateLocal(TimeSpan pooledIdleTimeout) => new(new StreamErrorHandler(new SocketsHttpHandler
         {
             UseProxy = false,
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             ConnectTimeout = _options.ConnectTimeout,
-            PooledConnectionIdleTimeout = _options.PooledConnectionIdleTimeout,
+            PooledConnectionIdleTimeout = pooledIdleTimeout,
             ActivityHeadersPropagator = null,
         }));
-        _tunnels = new HttpMessageInvoker(new StreamErrorHandler(MeshHttpHandler.Create(mesh, _options.PooledConnectionIdleTimeout)));
-        _embeddedTunnels = new HttpMessageInvoker(new StreamErrorHandler(MeshHttpHandler.Create(mesh, _options.EmbeddedPooledConnectionIdleTimeout)));
+
         // Model servers speak HTTP/1.1; asking for it avoids a failed HTTP/2 attempt per request.
         _requestConfig = new ForwarderRequestConfig
         {
@@ -163,7 +169,8 @@ public sealed partial class ApiProxy : IDisposable
         {
             using (_state.Use(target.Address))
             {
-                return await _forwarder.SendAsync(context, target.Address.ToString(), _local, _requestConfig, HttpTransformer.Default);
+                var embedded = _state.Models.Any(m => m.Endpoint == target.Address && m.Backend == InferenceServiceCollectionExtensions.EmbeddedKey);
+                return await _forwarder.SendAsync(context, target.Address.ToString(), embedded ? _embeddedLocal : _local, _requestConfig, HttpTransformer.Default);
             }
         }
 
@@ -171,7 +178,6 @@ public sealed partial class ApiProxy : IDisposable
         try
         {
             var transformer = new BrokenStreamReporter(reason => _mesh.ReportFailure(node, "its answer broke mid-stream: " + reason));
-            // llama-server drops idle connections after 5 s, the embedded engine after 130 s: pool tunnels accordingly.
             var tunnels = _mesh.Snapshot.Find(node)?.Announcement.Backend == InferenceServiceCollectionExtensions.EmbeddedKey ? _embeddedTunnels : _tunnels;
             return await _forwarder.SendAsync(context, target.Address.ToString(), tunnels, _requestConfig, transformer);
         }
@@ -184,6 +190,7 @@ public sealed partial class ApiProxy : IDisposable
     public void Dispose()
     {
         _local.Dispose();
+        _embeddedLocal.Dispose();
         _tunnels.Dispose();
         _embeddedTunnels.Dispose();
     }

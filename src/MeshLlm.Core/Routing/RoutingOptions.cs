@@ -27,8 +27,8 @@ public sealed class RoutingOptions
     public TimeSpan PooledConnectionIdleTimeout { get; set; } = TimeSpan.FromSeconds(4);
 
     /// <summary>
-    /// The same for tunnels to nodes whose backend is the embedded engine, which keeps idle connections for 130 s:
-    /// a request after a pause then reuses its tunnel instead of opening a mesh channel (1-2 ms). Default 1 min.
+    /// The same for connections to the embedded engine, here or (through a tunnel) on another node: it keeps idle
+    /// connections for 130 s, so a request after a pause reuses its connection. Default 1 min.
     /// </summary>
     public TimeSpan EmbeddedPooledConnectionIdleTimeout { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -106,19 +106,14 @@ internal sealed partial class MuxChannel : IDuplexPipe
 
     internal void OnRemoteReset()
     {
-        lock (_gate)
-        {
-            _remoteEnded = true;
-            _outboundDead = true;
-            _removed = true;
-        }
-
         _mux.Remove(this);
-        _accepted.TrySetException(new IOException("The peer refused the channel."));
-        Finish();
+        Drop("The peer refused the channel.");
     }
 
-    internal void OnConnectionLost()
+    internal void OnConnectionLost() => Drop("The connection closed.");
+
+    /// <summary>The channel is gone without our say: input ends, writes fail, a pending open fails.</summary>
+    private void Drop(string reason)
     {
         lock (_gate)
         {
@@ -127,7 +122,7 @@ internal sealed partial class MuxChannel : IDuplexPipe
             _removed = true;
         }
 
-        _accepted.TrySetException(new IOException("The connection closed."));
+        _accepted.TrySetException(new IOException(reason));
         Finish();
     }
 

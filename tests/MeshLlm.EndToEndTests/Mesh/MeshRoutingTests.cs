@@ -119,23 +119,29 @@ public sealed class MeshRoutingTests
     }
 
     [Fact]
-    public async Task RequestAfterAPause_ReusesTheTunnelToAnEmbeddedEngine()
+    public async Task RequestAfterAPause_ReusesTheConnectionsToAnEmbeddedEngine_LocalAndThroughTheTunnel()
     {
         await using var a = MeshLlmProcess.Start(
             ["--model", M1, "--backend", "embedded", "--port", "0", "--bind-port", "0", "--log-level", "debug"], FastIntervals);
         var token = await a.WaitForTokenAsync();
+        var apiA = await a.WaitForApiAsync();
         await using var d = StartJoiner(token, client: true);
-        var api = await d.WaitForApiAsync();
-        await WaitForModelsAsync(api, "m1");
+        var apiD = await d.WaitForApiAsync();
+        await WaitForModelsAsync(apiD, "m1");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
 
-        await ChatAsync(http, api, "m1");
+        await ChatAsync(http, apiD, "m1");
+        await ChatAsync(http, apiA, "m1");
+        var engineConnections = a.Events(5112).Count;
         // Longer than the 4 s pool kept for llama-server, whose idle connections close after 5 s.
         await Task.Delay(TimeSpan.FromSeconds(5.5), Ct);
-        await ChatAsync(http, api, "m1");
+        await ChatAsync(http, apiD, "m1");
+        await ChatAsync(http, apiA, "m1");
 
-        // A relays one tunnel (event 3102) for both requests: the embedded engine keeps idle connections for 130 s.
+        // The embedded engine keeps idle connections for 130 s: A relays one tunnel (event 3102) for both of D's
+        // requests, and neither A's relay nor A's own proxy opens a new connection to the engine (event 5112).
         Assert.Single(a.Events(3102));
+        Assert.Equal(engineConnections, a.Events(5112).Count);
     }
 
     [Fact]
