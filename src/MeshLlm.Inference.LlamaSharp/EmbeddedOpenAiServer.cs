@@ -45,18 +45,18 @@ internal sealed partial class EmbeddedOpenAiServer : IAsyncDisposable
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddRoutingCore();
-        var connections = loggerFactory.CreateLogger<EmbeddedOpenAiServer>();
+        var logger = loggerFactory.CreateLogger<EmbeddedOpenAiServer>();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(o =>
         {
             o.Listen(IPAddress.Loopback, 0, listen => listen.Use(next => connection =>
             {
-                LogConnection(connections, connection.RemoteEndPoint?.ToString());
+                LogConnection(logger, connection.RemoteEndPoint?.ToString());
                 return next(connection);
             }));
             o.Limits.MaxRequestBodySize = 32 << 20;
         });
         var app = builder.Build();
-        var server = new EmbeddedOpenAiServer(app, engine, timeProvider, loggerFactory.CreateLogger<EmbeddedOpenAiServer>());
+        var server = new EmbeddedOpenAiServer(app, engine, timeProvider, logger);
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address);

@@ -201,7 +201,7 @@ internal sealed class MeshMux : IAsyncDisposable
                         await channel.ReceiveAsync(_stream, (int)length);
                         break;
                     case MuxFrame.Data:
-                        await SkipAsync((int)length); // a channel we have just reset
+                        await SkipAsync(_stream, (int)length); // a channel we have just reset
                         break;
                     case MuxFrame.Open:
                         OnOpen(id);
@@ -260,12 +260,13 @@ internal sealed class MeshMux : IAsyncDisposable
         _incoming.Writer.TryWrite(channel);
     }
 
-    private async ValueTask SkipAsync(int length)
+    /// <summary>Reads and drops one data frame's payload (for a channel that is gone or no longer read).</summary>
+    internal static async ValueTask SkipAsync(Stream stream, int length)
     {
         var scratch = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            await _stream.ReadExactlyAsync(scratch.AsMemory(0, length));
+            await stream.ReadExactlyAsync(scratch.AsMemory(0, length));
         }
         finally
         {

@@ -157,8 +157,7 @@ internal sealed partial class MuxChannel : IDuplexPipe
 
         if (discard)
         {
-            var scratch = new byte[length];
-            await source.ReadExactlyAsync(scratch);
+            await MeshMux.SkipAsync(source, length);
             GrantBack(length, consumedByReader: false);
             return;
         }
