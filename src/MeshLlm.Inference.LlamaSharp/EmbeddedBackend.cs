@@ -33,7 +33,10 @@ internal sealed class EmbeddedBackend(IOptions<InferenceOptions> options, TimePr
         _engine = await Task.Run(() => LlamaSharpEngine.Load(model, options.Value, nativeLog, logger), cancellationToken);
         _server = await EmbeddedOpenAiServer.StartAsync(_engine, timeProvider, loggerFactory, cancellationToken);
         // The engine lives in this process: it cannot crash without taking the node with it.
-        return new BackendEndpoint(_server.BaseAddress, _engine.Settings.SlotContext, new TaskCompletionSource<string>().Task);
+        return new BackendEndpoint(_server.BaseAddress, _engine.Settings.SlotContext, new TaskCompletionSource<string>().Task)
+        {
+            Direct = _server.Direct,
+        };
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -1,6 +1,8 @@
 using System.Net;
 using MeshLlm.Inference.OpenAi;
+using MeshLlm.Tunnels;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -39,6 +41,9 @@ internal sealed partial class EmbeddedOpenAiServer : IAsyncDisposable
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The in-process door for HTTP tunnels (same routes and limits as <see cref="BaseAddress"/>).</summary>
+    public IDirectConnections Direct { get; private set; } = null!;
+
     public static async Task<EmbeddedOpenAiServer> StartAsync(
         LlamaSharpEngine engine, TimeProvider timeProvider, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
@@ -46,21 +51,31 @@ internal sealed partial class EmbeddedOpenAiServer : IAsyncDisposable
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddRoutingCore();
         var logger = loggerFactory.CreateLogger<EmbeddedOpenAiServer>();
+        var direct = new DirectTransport();
         builder.WebHost.UseKestrelCore().ConfigureKestrel(o =>
         {
-            o.Listen(IPAddress.Loopback, 0, listen => listen.Use(next => connection =>
-            {
-                LogConnection(logger, connection.RemoteEndPoint?.ToString());
-                return next(connection);
-            }));
+            o.Listen(IPAddress.Loopback, 0, listen => listen.Use(LogConnections));
+            o.Listen(DirectTransport.EndPoint, listen => listen.Use(LogConnections));
             o.Limits.MaxRequestBodySize = 32 << 20;
         });
+        // As on the API port: no hop through Kestrel's I/O queues (generation runs on the engine's own thread).
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
+        // Other nodes' requests arrive over HTTP tunnels, handed to Kestrel in-process by a second transport
+        // (registered after the socket transport, which is only added when no transport is yet).
+        builder.Services.AddSingleton<IConnectionListenerFactory>(direct);
         var app = builder.Build();
         var server = new EmbeddedOpenAiServer(app, engine, timeProvider, logger);
         await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.BaseAddress = new Uri(address);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        server.BaseAddress = new Uri(addresses.First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
+        server.Direct = direct;
         return server;
+
+        ConnectionDelegate LogConnections(ConnectionDelegate next) => connection =>
+        {
+            LogConnection(logger, connection.RemoteEndPoint?.ToString() ?? connection.ConnectionId);
+            return next(connection);
+        };
     }
 
     private async Task WriteModelsAsync(HttpContext context)

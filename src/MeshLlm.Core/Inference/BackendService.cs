@@ -251,7 +251,10 @@ public sealed partial class BackendService(
 
         // Routing and the announcement move to the new model in one change; then the old server finishes its requests.
         _model = next.Name;
-        state.Replace(current.Name, new ServedModel(next.Name, ServingStatus.Ready, endpoint.BaseAddress, next.SizeBytes, endpoint.ContextLength, fresh.Kind));
+        state.Replace(current.Name, new ServedModel(next.Name, ServingStatus.Ready, endpoint.BaseAddress, next.SizeBytes, endpoint.ContextLength, fresh.Kind)
+        {
+            Direct = endpoint.Direct,
+        });
         LogReady(next.Name, endpoint.BaseAddress, timeProvider.GetElapsedTime(start).TotalMilliseconds);
         var old = _backend;
         _backend = fresh;
@@ -343,7 +346,10 @@ public sealed partial class BackendService(
     }
 
     private void Publish(ModelFile model, ServingStatus status, BackendEndpoint? endpoint) =>
-        state.Publish(new ServedModel(model.Name, status, endpoint?.BaseAddress, model.SizeBytes, endpoint?.ContextLength ?? 0, _backend.Kind));
+        state.Publish(new ServedModel(model.Name, status, endpoint?.BaseAddress, model.SizeBytes, endpoint?.ContextLength ?? 0, _backend.Kind)
+        {
+            Direct = endpoint?.Direct,
+        });
 
     [LoggerMessage(EventId = 5000, Level = LogLevel.Information, Message = "Loading model {Model} with the {Backend} backend ({SizeMb:F1} MB)")]
     private partial void LogLoading(string model, string backend, double sizeMb);

@@ -17,7 +17,11 @@ public enum ServingStatus
 }
 
 /// <summary>A model this node serves (or is about to), as the router sees it.</summary>
-public sealed record ServedModel(string Name, ServingStatus Status, Uri? Endpoint, long SizeBytes, int ContextLength, string Backend);
+public sealed record ServedModel(string Name, ServingStatus Status, Uri? Endpoint, long SizeBytes, int ContextLength, string Backend)
+{
+    /// <summary>The model server's in-process door for tunnels (<see cref="BackendEndpoint.Direct"/>), if it has one.</summary>
+    public IDirectConnections? Direct { get; init; }
+}
 
 /// <summary>Publishes this node's served models as immutable snapshots; readers never lock.</summary>
 public sealed class ServingState

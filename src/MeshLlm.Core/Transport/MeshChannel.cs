@@ -27,6 +27,9 @@ public sealed class MeshChannel : IAsyncDisposable
     /// <summary>The raw duplex pipe (half-close with <c>Output.CompleteAsync()</c>).</summary>
     public System.IO.Pipelines.IDuplexPipe Pipe => _channel;
 
+    /// <summary>Completes once the peer has ended its side, reset the channel, or the mesh connection is gone.</summary>
+    public Task RemoteEnded => _channel.RemoteEnded;
+
     /// <summary>A stream view of the channel; disposing it closes both directions.</summary>
     public Stream Stream { get; }
 

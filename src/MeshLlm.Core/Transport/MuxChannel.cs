@@ -20,6 +20,7 @@ internal sealed partial class MuxChannel : IDuplexPipe
     private readonly Pipe _inbound = new(s_inboundOptions);
     private readonly TaskCompletionSource _accepted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _remoteGone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
 
     // Guarded by _gate.
@@ -59,6 +60,9 @@ internal sealed partial class MuxChannel : IDuplexPipe
 
     internal Task Accepted => _accepted.Task;
 
+    /// <summary>Completes once the peer has ended its side (FIN), reset the channel, or the connection is gone.</summary>
+    public Task RemoteEnded => _remoteGone.Task;
+
     /// <summary>Drops the channel: the peer's writes stop and its input ends; nothing more is read here.</summary>
     public void Abort()
     {
@@ -96,6 +100,8 @@ internal sealed partial class MuxChannel : IDuplexPipe
             _removed |= closed;
         }
 
+        _remoteGone.TrySetResult();
+
         EndInbound();
         if (closed)
         {
@@ -123,6 +129,7 @@ internal sealed partial class MuxChannel : IDuplexPipe
         }
 
         _accepted.TrySetException(new IOException(reason));
+        _remoteGone.TrySetResult();
         Finish();
     }
 

@@ -58,8 +58,11 @@ public sealed class MeshMuxTests : IAsyncLifetime
         var (a, b) = await OpenPairAsync();
 
         await a.Output.WriteAsync("question"u8.ToArray(), Ct);
+        Assert.False(b.RemoteEnded.IsCompleted);
         await a.Output.CompleteAsync();
         Assert.Equal("question", Encoding.UTF8.GetString(await ReadToEndAsync(b.Input)));
+        await b.RemoteEnded.WaitAsync(s_patience, Ct);
+        Assert.False(a.RemoteEnded.IsCompleted);
         await b.Output.WriteAsync("answer"u8.ToArray(), Ct);
         await b.Output.CompleteAsync();
 
@@ -115,6 +118,7 @@ public sealed class MeshMuxTests : IAsyncLifetime
 
         Assert.Equal("partial", Encoding.UTF8.GetString(await ReadToEndAsync(b.Input)));
         await b.Completion.WaitAsync(s_patience, Ct);
+        Assert.True(b.RemoteEnded.IsCompleted);
         await Assert.ThrowsAsync<IOException>(async () => await b.Output.WriteAsync("late"u8.ToArray(), Ct));
     }
 
@@ -127,6 +131,7 @@ public sealed class MeshMuxTests : IAsyncLifetime
         await _dialer.DisposeAsync();
 
         Assert.Empty(await reading);
+        await b.RemoteEnded.WaitAsync(s_patience, Ct);
         await _acceptor.Completion.WaitAsync(s_patience, Ct);
         Assert.Null(_acceptor.Error);
         await Assert.ThrowsAsync<IOException>(async () => await b.Output.WriteAsync("x"u8.ToArray(), Ct));

@@ -138,9 +138,11 @@ public sealed class MeshRoutingTests
         await ChatAsync(http, apiD, "m1");
         await ChatAsync(http, apiA, "m1");
 
-        // The embedded engine keeps idle connections for 130 s: A relays one tunnel (event 3102) for both of D's
-        // requests, and neither A's relay nor A's own proxy opens a new connection to the engine (event 5112).
-        Assert.Single(a.Events(3102));
+        // The embedded engine keeps idle connections for 130 s: one tunnel, handed to the engine in-process (event
+        // 3103, never relayed through a loopback socket: 3102), carries both of D's requests, and neither the tunnel
+        // nor A's own proxy opens a new connection to the engine (event 5112).
+        Assert.Single(a.Events(3103));
+        Assert.Empty(a.Events(3102));
         Assert.Equal(engineConnections, a.Events(5112).Count);
     }
 
