@@ -147,6 +147,32 @@ public sealed class MeshRoutingTests
     }
 
     [Fact]
+    public async Task ClientGivingUpThroughATunnel_StopsTheRemoteEngine()
+    {
+        await using var a = MeshLlmProcess.Start(
+            ["--model", M1, "--backend", "embedded", "--port", "0", "--bind-port", "0", "--ctx-size", "16384", "--log-level", "debug"], FastIntervals);
+        var token = await a.WaitForTokenAsync();
+        await using var d = StartJoiner(token, client: true);
+        var api = await d.WaitForApiAsync();
+        await WaitForModelsAsync(api, "m1");
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
+        // Not streamed: the engine writes nothing for the whole generation (8,000 tokens take tens of seconds), so only
+        // the tunnel's "sender gone" signal can tell it that the client left.
+        var body = new StringContent(
+            JsonSerializer.Serialize(new { model = "m1", max_tokens = 8000, messages = new[] { new { role = "user", content = "long" } } }),
+            Encoding.UTF8, "application/json");
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var request = http.PostAsync(new Uri(api, "v1/chat/completions"), body, giveUp.Token);
+        await a.WaitForEventAsync(5110);
+
+        await giveUp.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => request);
+        // Event 5111: the engine saw its client go and cancelled the generation, long before it would have ended.
+        await a.WaitForEventAsync(5111, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public async Task ServerKilledMidStream_TheStreamThroughTheTunnelEndsWithAnErrorEvent()
     {
         await using var a = MeshLlmProcess.Start(
