@@ -23,12 +23,13 @@ internal sealed partial class EmbeddedOpenAiServer : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
-    private EmbeddedOpenAiServer(WebApplication app, LlamaSharpEngine engine, TimeProvider timeProvider, ILogger logger)
+    private EmbeddedOpenAiServer(WebApplication app, LlamaSharpEngine engine, IDirectConnections direct, TimeProvider timeProvider, ILogger logger)
     {
         _app = app;
         _engine = engine;
         _timeProvider = timeProvider;
         _logger = logger;
+        Direct = direct;
         app.MapGet("/health", () =>
         {
             var (idle, processing, queued) = engine.SlotUsage();
@@ -42,7 +43,7 @@ internal sealed partial class EmbeddedOpenAiServer : IAsyncDisposable
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>The in-process door for HTTP tunnels (same routes and limits as <see cref="BaseAddress"/>).</summary>
-    public IDirectConnections Direct { get; private set; } = null!;
+    public IDirectConnections Direct { get; }
 
     public static async Task<EmbeddedOpenAiServer> StartAsync(
         LlamaSharpEngine engine, TimeProvider timeProvider, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
@@ -64,11 +65,10 @@ internal sealed partial class EmbeddedOpenAiServer : IAsyncDisposable
         // (registered after the socket transport, which is only added when no transport is yet).
         builder.Services.AddSingleton<IConnectionListenerFactory>(direct);
         var app = builder.Build();
-        var server = new EmbeddedOpenAiServer(app, engine, timeProvider, logger);
+        var server = new EmbeddedOpenAiServer(app, engine, direct, timeProvider, logger);
         await app.StartAsync(cancellationToken);
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         server.BaseAddress = new Uri(addresses.First(a => a.StartsWith("http://127.0.0.1:", StringComparison.Ordinal)));
-        server.Direct = direct;
         return server;
 
         ConnectionDelegate LogConnections(ConnectionDelegate next) => connection =>

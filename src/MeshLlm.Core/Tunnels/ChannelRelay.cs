@@ -54,7 +54,7 @@ public static class ChannelRelay
             await both;
             // Both directions ended cleanly: let the mux deliver what is still queued before the channel is
             // disposed (disposing a channel right away can drop its last frames).
-            await channel.CloseAsync(s_drainTimeout, TimeProvider.System);
+            await channel.CloseAsync(DrainTimeout, TimeProvider.System);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
@@ -65,7 +65,8 @@ public static class ChannelRelay
         }
     }
 
-    private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(10);
+    /// <summary>How long a tunnel that ended cleanly waits for its last frames to leave before it is disposed.</summary>
+    internal static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
 
     private static async Task ChannelToSocketAsync(PipeReader input, Socket socket, Task connectionClosed, CancellationToken cancellationToken)
     {

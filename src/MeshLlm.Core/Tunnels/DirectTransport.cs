@@ -1,10 +1,9 @@
 using System.IO.Pipelines;
 using System.Net;
 using System.Threading.Channels;
+using MeshLlm.Inference;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Features;
-
-using MeshLlm.Inference;
 
 namespace MeshLlm.Tunnels;
 

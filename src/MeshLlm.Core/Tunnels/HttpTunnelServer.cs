@@ -13,8 +13,6 @@ namespace MeshLlm.Tunnels;
 /// </summary>
 public sealed partial class HttpTunnelServer(Func<ServedModel?> readyModel, ILogger<HttpTunnelServer> logger)
 {
-    private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(10);
-
     public async Task HandleAsync(MeshChannel channel)
     {
         var model = readyModel();
@@ -66,7 +64,7 @@ public sealed partial class HttpTunnelServer(Func<ServedModel?> readyModel, ILog
         else
         {
             // The server ended the connection cleanly: let the mux deliver what is still queued before disposing.
-            await channel.CloseAsync(s_drainTimeout, TimeProvider.System);
+            await channel.CloseAsync(ChannelRelay.DrainTimeout, TimeProvider.System);
         }
     }
 

@@ -158,9 +158,7 @@ public sealed class MeshRoutingTests
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
         // Not streamed: the engine writes nothing for the whole generation (8,000 tokens take tens of seconds), so only
         // the tunnel's "sender gone" signal can tell it that the client left.
-        var body = new StringContent(
-            JsonSerializer.Serialize(new { model = "m1", max_tokens = 8000, messages = new[] { new { role = "user", content = "long" } } }),
-            Encoding.UTF8, "application/json");
+        using var body = LongBody(stream: false);
         using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var request = http.PostAsync(new Uri(api, "v1/chat/completions"), body, giveUp.Token);
         await a.WaitForEventAsync(5110);
@@ -182,10 +180,7 @@ public sealed class MeshRoutingTests
         var api = await d.WaitForApiAsync();
         await WaitForModelsAsync(api, "m1");
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        var body = new StringContent(
-            JsonSerializer.Serialize(new { model = "m1", stream = true, max_tokens = 8000, messages = new[] { new { role = "user", content = "long" } } }),
-            Encoding.UTF8, "application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "v1/chat/completions")) { Content = body };
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "v1/chat/completions")) { Content = LongBody(stream: true) };
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
         Assert.StartsWith("data: ", await reader.ReadLineAsync(Ct), StringComparison.Ordinal);
@@ -227,6 +222,11 @@ public sealed class MeshRoutingTests
 
     private static StringContent Body(string model, int maxTokens = 12) => new(
         JsonSerializer.Serialize(new { model, messages = new[] { new { role = "user", content = "Tell me about meshes" } }, max_tokens = maxTokens, temperature = 0 }),
+        Encoding.UTF8, "application/json");
+
+    /// <summary>A request for m1 that generates for tens of seconds (8,000 tokens; the node needs <c>--ctx-size 16384</c>).</summary>
+    private static StringContent LongBody(bool stream) => new(
+        JsonSerializer.Serialize(new { model = "m1", stream, max_tokens = 8000, messages = new[] { new { role = "user", content = "long" } } }),
         Encoding.UTF8, "application/json");
 
     private static async Task<(string Node, string Text)> ChatAsync(HttpClient http, Uri api, string model, int maxTokens = 12)
