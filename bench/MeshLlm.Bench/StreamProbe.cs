@@ -32,8 +32,8 @@ internal static class StreamProbe
     /// A short (~30-token) prompt and <see cref="DecodeTokens"/> greedy tokens. <paramref name="tag"/> starts the
     /// prompt so no two probes share a prefix that llama-server's prompt cache could reuse.
     /// </summary>
-    public static Task<StreamSample> DecodeAsync(HttpClient http, Uri target, string tag, CancellationToken ct) =>
-        RunAsync(http, target, $"{tag}: tell me about meshes", DecodeTokens, ct);
+    public static Task<StreamSample> DecodeAsync(HttpClient http, Uri target, string tag, CancellationToken ct, string model = "auto") =>
+        RunAsync(http, target, $"{tag}: tell me about meshes", DecodeTokens, ct, model);
 
     /// <summary>A long prompt (a few hundred tokens) and one token: prompt processing.</summary>
     public static Task<StreamSample> PrefillAsync(HttpClient http, Uri target, string tag, CancellationToken ct) =>
@@ -48,6 +48,23 @@ internal static class StreamProbe
             {
                 await RunAsync(http, target, $"warm up {i}", 64, ct);
                 await PrefillAsync(http, target, $"warm up {i}", ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="requests"/> one-token requests to every target, so the request path runs the code a
+    /// long-running node runs: the runtime re-compiles a method with profile-guided optimizations only after 30
+    /// calls, in the background, and that covers the framework's precompiled code (Kestrel, HttpClient) too. Before
+    /// that a request through a tunnel took 1.5-2.5 ms longer (docs/BENCHMARKS.md, mesh, "Steady-state runs").
+    /// </summary>
+    public static async Task WarmUpRequestPathAsync(HttpClient http, IReadOnlyList<Uri> targets, int requests, string model, CancellationToken ct)
+    {
+        for (var i = 0; i < requests; i++)
+        {
+            foreach (var target in targets)
+            {
+                await RunAsync(http, target, $"warm up {i}", 1, ct, model);
             }
         }
     }
@@ -67,25 +84,25 @@ internal static class StreamProbe
         new(new SocketsHttpHandler { PooledConnectionIdleTimeout = pooledIdle, UseProxy = false }) { Timeout = TimeSpan.FromMinutes(10) };
 
     /// <summary>Runs one probe; a failure before any answer (e.g. a 502 from the proxy) is printed and retried once.</summary>
-    public static async Task<StreamSample> RunAsync(HttpClient http, Uri baseAddress, string prompt, int maxTokens, CancellationToken ct)
+    public static async Task<StreamSample> RunAsync(HttpClient http, Uri baseAddress, string prompt, int maxTokens, CancellationToken ct, string model = "auto")
     {
         try
         {
-            return await RunOnceAsync(http, baseAddress, prompt, maxTokens, ct);
+            return await RunOnceAsync(http, baseAddress, prompt, maxTokens, model, ct);
         }
         catch (HttpRequestException e)
         {
             Interlocked.Increment(ref s_retries);
             await global::System.Console.Error.WriteLineAsync($"warning: {e.Message} {e.InnerException?.InnerException?.Message} Retrying once.");
-            return await RunOnceAsync(http, baseAddress, prompt, maxTokens, ct);
+            return await RunOnceAsync(http, baseAddress, prompt, maxTokens, model, ct);
         }
     }
 
-    private static async Task<StreamSample> RunOnceAsync(HttpClient http, Uri baseAddress, string prompt, int maxTokens, CancellationToken ct)
+    private static async Task<StreamSample> RunOnceAsync(HttpClient http, Uri baseAddress, string prompt, int maxTokens, string model, CancellationToken ct)
     {
         var body = new
         {
-            model = "auto",
+            model,
             stream = true,
             temperature = 0,
             max_tokens = maxTokens,
