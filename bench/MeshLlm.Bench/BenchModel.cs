@@ -15,7 +15,7 @@ internal static class BenchModel
         return f16 ? Generate("bench-f16.gguf", options with { TensorType = GgmlType.F16 }) : Generate("bench.gguf", options);
     }
 
-    /// <summary>The tiny test model (≈0.5 MB, served as <c>tiny</c>): its prompt processing takes well under a millisecond.</summary>
+    /// <summary>The tiny test model (≈0.5 MB, served as <c>tiny</c>): a short prompt and its first token take about 1.5 ms.</summary>
     public static string TinyPath() => Generate("tiny.gguf", TestModelOptions.Tiny with { Name = "tiny" });
 
     private static string Generate(string file, TestModelOptions options)

@@ -114,5 +114,5 @@ public sealed partial class HttpTunnelServer(Func<ServedModel?> readyModel, ILog
     private static partial void LogDirect(ILogger logger, string peer);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "HTTP tunnel could not reach the local model server {Endpoint}: {Reason}")]
-    private static partial void LogConnectFailed(ILogger logger, Uri? endpoint, string reason);
+    private static partial void LogConnectFailed(ILogger logger, Uri endpoint, string reason);
 }
